@@ -1,0 +1,1 @@
+"""Lossboard's web dashboard and command line."""

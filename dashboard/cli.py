@@ -1,0 +1,61 @@
+"""`lossboard`: the command line. Sub-commands: train, replay."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from tracking import TrackingSettings, replay_spool
+from training import cli as training_cli
+
+
+def _replay(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    folders = sorted(p.parent for p in args.path.glob("**/run.json")) or [args.path]
+    failed = 0
+    for folder in folders:
+        if not (folder / "run.json").is_file():
+            print(f"error: {folder} holds no saved run (run.json)", file=sys.stderr)
+            return 2
+        settings = None
+        if args.tracking_uri:
+            settings = replace(TrackingSettings.from_env(), tracking_uri=args.tracking_uri)
+        report = replay_spool(folder, settings)
+        outcome = "sent" if report.complete else f"still unsent, kept in {report.spool}"
+        print(f"{folder}: run {report.run_id or '-'} {report.status}: {outcome}")
+        failed += not report.complete
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lossboard",
+        description="Compare MLflow runs where validation loss and accuracy disagree.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    train = commands.add_parser("train", help="train the demo sweeps and log them to MLflow",
+                                description=training_cli.build_parser().description)
+    training_cli.add_arguments(train)
+    train.set_defaults(handler=training_cli.run)
+    replay = commands.add_parser(
+        "replay", help="send runs a logger saved when it could not reach its tracking store")
+    replay.add_argument("path", type=Path, nargs="?", default=Path("lossboard-unsent"),
+                        help="a saved run's folder, or a folder of them "
+                             "(default: %(default)s)")
+    replay.add_argument("--tracking-uri", metavar="URI",
+                        help="send to this store instead of the one the run was meant for")
+    replay.set_defaults(handler=_replay)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite in one command: set up, lint, type-check, then every test.
+# Extra arguments go to pytest (e.g. scripts/test.sh tests/unit -x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+.venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/pytest "$@"

@@ -1,0 +1,7 @@
+"""MLflow I/O for Lossboard: the one package that imports mlflow."""
+
+from tracking import keys
+from tracking.logger import EpochLogger, replay_spool
+from tracking.settings import TrackingSettings
+
+__all__ = ["EpochLogger", "TrackingSettings", "keys", "replay_spool"]

@@ -1,0 +1,44 @@
+"""Metric-key and tag conventions: the one place that names what Lossboard logs."""
+
+from __future__ import annotations
+
+from typing import Final
+
+SPLITS: Final = ("train", "val")
+METRICS: Final = ("loss", "accuracy")
+
+TRAIN_LOSS: Final = "train_loss"
+TRAIN_ACCURACY: Final = "train_accuracy"
+VAL_LOSS: Final = "val_loss"
+VAL_ACCURACY: Final = "val_accuracy"
+
+# Tags describing the data a run was trained on.
+TAG_DATASET: Final = "dataset"
+TAG_MODEL_FAMILY: Final = "model_family"
+TAG_N_CLASSES: Final = "n_classes"
+TAG_CLASS_COUNTS: Final = "class_counts"
+TAG_MAJORITY_BASELINE: Final = "majority_baseline_accuracy"
+
+# Tags Lossboard itself uses.
+TAG_RUN_TOKEN: Final = "lossboard.run_token"
+TAG_LOGGER_VERSION: Final = "lossboard.logger"
+
+PREDICTIONS_DIR: Final = "lossboard"
+PREDICTIONS_FILE: Final = "val_predictions.npz"
+PREDICTIONS_ARTIFACT: Final = f"{PREDICTIONS_DIR}/{PREDICTIONS_FILE}"
+
+
+def metric_key(split: str, metric: str) -> str:
+    """Key under which `metric` of `split` is logged, e.g. ("val", "loss") -> "val_loss"."""
+    if split not in SPLITS or metric not in METRICS:
+        raise ValueError(f"unknown split/metric {split!r}/{metric!r}; expected {SPLITS}/{METRICS}")
+    return f"{split}_{metric}"
+
+
+def parse_key(key: str) -> tuple[str, str] | None:
+    """Inverse of `metric_key`: "val_loss" -> ("val", "loss"); None for any other key."""
+    split, sep, metric = key.partition("_")
+    if sep and split in SPLITS and metric in METRICS:
+        return split, metric
+    return None
+

@@ -1,0 +1,268 @@
+"""Write side for training scripts: per-epoch train/val loss and accuracy into MLflow.
+
+    with EpochLogger("my-experiment", "wide-mlp", params={"lr": 0.01}) as run:
+        for epoch in range(1, epochs + 1):
+            ...
+            run.log_epoch(epoch, train_loss=tl, train_accuracy=ta, val_loss=vl, val_accuracy=va)
+        run.log_predictions(val_proba, val_labels)
+
+Training never waits on the store: a background sender writes each epoch as it comes. Nothing
+is lost when the store is unreachable or locked: points are buffered and re-sent with back-off,
+and what still cannot be written when the run ends is saved to a spool folder that
+`lossboard replay` sends later. The run always ends FINISHED, FAILED (an exception) or KILLED
+(Ctrl-C), never left RUNNING.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import math
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from tracking import keys
+from tracking.outbox import PendingRun, Point, read_spool, write_spool
+from tracking.retry import Backoff
+from tracking.sender import Change, Sender
+from tracking.settings import TrackingSettings
+
+log = logging.getLogger("lossboard.tracking")
+
+_VALID_KEY = re.compile(r"^[\w\-./ :]+$")
+
+
+@dataclass(frozen=True)
+class FlushReport:
+    """How a run ended: its id (None if never created) and where unsent data was saved."""
+
+    run_id: str | None
+    status: str
+    spool: Path | None
+    unsent_epochs: int
+
+    @property
+    def complete(self) -> bool:
+        return self.spool is None
+
+
+def status_for_exit(exc_type: type[BaseException] | None, exc: BaseException | None) -> str:
+    """MLflow run status for a training block that ended with `exc` (None: it finished)."""
+    if exc_type is None:
+        return "FINISHED"
+    if isinstance(exc, SystemExit) and exc.code in (0, None):
+        return "FINISHED"
+    if issubclass(exc_type, KeyboardInterrupt | SystemExit):
+        return "KILLED"
+    return "FAILED"
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool | str | bytes):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {value!r}") from None
+
+
+def _check_key(key: Any) -> str:
+    if not isinstance(key, str) or not _VALID_KEY.match(key) or len(key) > 250:
+        raise ValueError(
+            f"invalid name {key!r}: use letters, digits, '_', '-', '.', ' ', ':' or '/'"
+        )
+    return key
+
+
+class EpochLogger:
+    """One MLflow run of a training loop; see the module docstring for an example."""
+
+    def __init__(
+        self,
+        experiment: str,
+        run_name: str | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, Any] | None = None,
+        settings: TrackingSettings | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        token = uuid.uuid4().hex
+        settings = settings or TrackingSettings.from_env()
+        pending = PendingRun(
+            tracking_uri=settings.tracking_uri,
+            experiment_name=experiment,
+            run_name=run_name or f"run-{token[:8]}",
+            token=token,
+        )
+        self._attach(pending, settings, backoff)
+        self.set_tags({keys.TAG_LOGGER_VERSION: "1"} | dict(tags or {}))
+        self.log_params(params or {})
+
+    @classmethod
+    def resume(
+        cls, pending: PendingRun, settings: TrackingSettings, backoff: Backoff | None = None
+    ) -> EpochLogger:
+        """A logger that carries on sending a run saved earlier (see `replay_spool`)."""
+        logger = cls.__new__(cls)
+        logger._attach(pending, settings, backoff)
+        return logger
+
+    def _attach(
+        self, pending: PendingRun, settings: TrackingSettings, backoff: Backoff | None
+    ) -> None:
+        self.settings = settings
+        self.report: FlushReport | None = None
+        self._run_name = pending.run_name
+        self._scratch = Path(tempfile.mkdtemp(prefix="lossboard-"))
+        self._sender = Sender(pending, settings, backoff)
+        atexit.register(self._finish_at_exit)
+
+    @property
+    def run_id(self) -> str | None:
+        """MLflow run id, known once the run could be created in the store."""
+        return self._sender.pending.run_id
+
+    def __enter__(self) -> EpochLogger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.finish(status_for_exit(exc_type, exc))
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        values = {_check_key(k): str(v) for k, v in params.items()}
+        self._submit(lambda run: run.params.update(values))
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        values = {_check_key(k): str(v) for k, v in tags.items()}
+        self._submit(lambda run: run.tags.update(values))
+
+    def log_class_balance(self, train_labels: Any, val_labels: Any) -> float:
+        """Tag class counts and the accuracy of always predicting the training majority class."""
+        train = np.asarray(train_labels).astype(int)
+        val = np.asarray(val_labels).astype(int)
+        classes, counts = np.unique(train, return_counts=True)
+        majority = int(classes[np.argmax(counts)])
+        baseline = float(np.mean(val == majority)) if val.size else math.nan
+        self.set_tags(
+            {
+                keys.TAG_N_CLASSES: len(np.union1d(classes, np.unique(val))),
+                keys.TAG_CLASS_COUNTS: json.dumps(
+                    {str(c): int(n) for c, n in zip(classes, counts, strict=True)}
+                ),
+                keys.TAG_MAJORITY_BASELINE: repr(baseline),
+            }
+        )
+        return baseline
+
+    def log_epoch(
+        self,
+        epoch: int,
+        *,
+        train_loss: float | None = None,
+        train_accuracy: float | None = None,
+        val_loss: float | None = None,
+        val_accuracy: float | None = None,
+        **more: float,
+    ) -> None:
+        """Record one epoch's metrics at step=`epoch`; returns at once (sent in background)."""
+        if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer) or epoch < 0:
+            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
+        named = {
+            keys.TRAIN_LOSS: train_loss,
+            keys.TRAIN_ACCURACY: train_accuracy,
+            keys.VAL_LOSS: val_loss,
+            keys.VAL_ACCURACY: val_accuracy,
+        }
+        values = {k: v for k, v in named.items() if v is not None} | more
+        now = int(time.time() * 1000)
+        points = [Point(_check_key(k), _number(k, v), now, int(epoch)) for k, v in values.items()]
+        self._submit(lambda run: run.points.extend(points))
+
+    def log_predictions(self, proba: Any, labels: Any) -> None:
+        """Queue validation predictions as `lossboard/val_predictions.npz` (proba, labels)."""
+        proba_arr = np.asarray(proba, dtype=np.float32)
+        labels_arr = np.asarray(labels).astype(np.int64)
+        if proba_arr.ndim != 2 or labels_arr.shape != (proba_arr.shape[0],):
+            raise ValueError(
+                f"expected proba (n, classes) and labels (n,), got {proba_arr.shape} "
+                f"and {labels_arr.shape}"
+            )
+        folder = Path(tempfile.mkdtemp(dir=self._scratch))
+        path = folder / keys.PREDICTIONS_FILE
+        np.savez_compressed(path, proba=proba_arr, labels=labels_arr)
+        entry = (str(path), keys.PREDICTIONS_DIR)
+        self._submit(lambda run: run.artifacts.append(entry))
+
+    def wait_until_sent(self, timeout: float) -> bool:
+        """Block until everything logged so far is in the store (True) or `timeout` passes."""
+        deadline = time.monotonic() + timeout
+        while not self._sender.sent_everything():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def finish(self, status: str = "FINISHED") -> FlushReport:
+        """End the run with `status`, retrying unsent data for up to `flush_timeout` seconds."""
+        if self.report is None:
+            atexit.unregister(self._finish_at_exit)
+            left = self._sender.close(status)
+            self.report = self._final_report(status, left)
+            shutil.rmtree(self._scratch, ignore_errors=True)
+        return self.report
+
+    def _finish_at_exit(self) -> None:
+        log.warning("run %r was not finished by the script: ending it KILLED", self._run_name)
+        self.finish("KILLED")
+
+    def _submit(self, change: Change) -> None:
+        if self.report is not None:
+            raise RuntimeError(f"run {self._run_name!r} has already finished")
+        self._sender.submit(change)
+
+    def _final_report(self, status: str, left: PendingRun) -> FlushReport:
+        if left.is_empty():
+            return FlushReport(left.run_id, status, None, 0)
+        spool = write_spool(left, self.settings.spool_dir)
+        reason = self._sender.rejected or f"{self.settings.tracking_uri} is unreachable"
+        log.error(
+            "run %r (%s): %d epoch(s) and the run's end could not be written: %s. Saved to %s; "
+            "send it later with: lossboard replay %s",
+            left.run_name, left.run_id or "not created", left.unsent_epochs(), reason, spool,
+            spool,
+        )
+        return FlushReport(left.run_id, status, spool, left.unsent_epochs())
+
+
+def replay_spool(folder: Path, settings: TrackingSettings | None = None) -> FlushReport:
+    """Send a run that a logger saved when it could not reach its store; remove it once sent.
+
+    The run goes to the store it was meant for unless `settings` names another.
+    """
+    pending = read_spool(folder)
+    if settings is None:
+        settings = TrackingSettings.from_env()
+        settings = replace(settings, tracking_uri=pending.tracking_uri)
+    pending.tracking_uri = settings.tracking_uri
+    settings = replace(settings, spool_dir=folder.parent)
+    report = EpochLogger.resume(pending, settings).finish(pending.final_status or "FINISHED")
+    if report.complete:
+        shutil.rmtree(folder, ignore_errors=True)
+    return report

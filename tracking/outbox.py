@@ -1,0 +1,177 @@
+"""What a run still has to write to MLflow, and how it is sent without duplicates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param, RunTag, ViewType
+from mlflow.exceptions import MlflowException
+
+from tracking.keys import TAG_RUN_TOKEN
+
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_PER_BATCH = 100
+MAX_TAGS_PER_BATCH = 100
+SPOOL_FILE = "run.json"
+
+
+class Point(NamedTuple):
+    key: str
+    value: float
+    timestamp: int
+    step: int
+
+
+@dataclass
+class PendingRun:
+    """Everything about one run not yet confirmed written, in the order it must be written."""
+
+    tracking_uri: str
+    experiment_name: str
+    run_name: str
+    token: str
+    run_id: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    points: list[Point] = field(default_factory=list)
+    artifacts: list[tuple[str, str]] = field(default_factory=list)  # (local file, artifact dir)
+    final_status: str | None = None
+    uncertain: bool = False  # a request failed after it may have reached the store
+
+    def is_empty(self) -> bool:
+        return (
+            self.run_id is not None
+            and not (self.params or self.tags or self.points or self.artifacts)
+            and self.final_status is None
+        )
+
+    def unsent_epochs(self) -> int:
+        return len({point.step for point in self.points})
+
+
+def send(client: MlflowClient, run: PendingRun) -> None:
+    """Write everything pending; on failure raise, keeping what was not confirmed.
+
+    Idempotent across attempts: a run is found again by its token tag before a second one is
+    created, and points already in the store are dropped before a batch is re-sent.
+    """
+    try:
+        _ensure_run(client, run)
+        if run.uncertain:
+            _drop_points_already_stored(client, run)
+            run.uncertain = False
+        _send_batches(client, run)
+        _send_artifacts(client, run)
+        if run.final_status is not None:
+            client.set_terminated(_run_id(run), status=run.final_status)
+            run.final_status = None
+    except Exception:
+        run.uncertain = True
+        raise
+
+
+def _run_id(run: PendingRun) -> str:
+    if run.run_id is None:
+        raise RuntimeError("run not created yet")
+    return run.run_id
+
+
+def _experiment_id(client: MlflowClient, name: str) -> str:
+    experiment = client.get_experiment_by_name(name)
+    if experiment is None:
+        try:
+            return client.create_experiment(name)
+        except MlflowException as error:
+            if error.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+            experiment = client.get_experiment_by_name(name)
+    if experiment is None:
+        raise MlflowException(f"experiment {name!r} could not be created")
+    if experiment.lifecycle_stage == "deleted":
+        raise MlflowException.invalid_parameter_value(
+            f"experiment {name!r} is deleted: restore it or log to another experiment"
+        )
+    return str(experiment.experiment_id)
+
+
+def _ensure_run(client: MlflowClient, run: PendingRun) -> None:
+    if run.run_id is not None:
+        return
+    experiment_id = _experiment_id(client, run.experiment_name)
+    if run.uncertain:
+        found = client.search_runs(
+            [experiment_id],
+            filter_string=f"tags.`{TAG_RUN_TOKEN}` = '{run.token}'",
+            run_view_type=ViewType.ALL,
+            max_results=1,
+        )
+        if found:
+            run.run_id = found[0].info.run_id
+            return
+    created = client.create_run(
+        experiment_id, run_name=run.run_name, tags={TAG_RUN_TOKEN: run.token}
+    )
+    run.run_id = created.info.run_id
+
+
+def _drop_points_already_stored(client: MlflowClient, run: PendingRun) -> None:
+    run_id = _run_id(run)
+    stored: set[tuple[str, int]] = set()
+    for key in {point.key for point in run.points}:
+        stored.update((key, m.step) for m in client.get_metric_history(run_id, key))
+    run.points = [p for p in run.points if (p.key, p.step) not in stored]
+
+
+def _send_batches(client: MlflowClient, run: PendingRun) -> None:
+    run_id = _run_id(run)
+    while run.params:
+        chunk = dict(list(run.params.items())[:MAX_PARAMS_PER_BATCH])
+        client.log_batch(run_id, params=[Param(k, v) for k, v in chunk.items()])
+        for key in chunk:
+            del run.params[key]
+    while run.tags:
+        chunk = dict(list(run.tags.items())[:MAX_TAGS_PER_BATCH])
+        client.log_batch(run_id, tags=[RunTag(k, v) for k, v in chunk.items()])
+        for key in chunk:
+            del run.tags[key]
+    while run.points:
+        batch = run.points[:MAX_METRICS_PER_BATCH]
+        client.log_batch(run_id, metrics=[Metric(*point) for point in batch])
+        del run.points[: len(batch)]
+
+
+def _send_artifacts(client: MlflowClient, run: PendingRun) -> None:
+    while run.artifacts:
+        local_file, artifact_dir = run.artifacts[0]
+        client.log_artifact(_run_id(run), local_file, artifact_dir)
+        run.artifacts.pop(0)
+
+
+def write_spool(run: PendingRun, spool_root: Path) -> Path:
+    """Save what could not be sent (artifacts copied alongside) so `replay_spool` can send it."""
+    folder = spool_root / run.token
+    files = folder / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for index, (local_file, artifact_dir) in enumerate(run.artifacts):
+        target = files / f"{index}-{Path(local_file).name}"
+        if Path(local_file).resolve() != target.resolve():
+            shutil.copy2(local_file, target)
+        copied.append((str(target), artifact_dir))
+    record = asdict(run) | {"artifacts": copied, "points": [list(p) for p in run.points]}
+    (folder / SPOOL_FILE).write_text(json.dumps(record, indent=1))
+    return folder
+
+
+def read_spool(folder: Path) -> PendingRun:
+    record = json.loads((folder / SPOOL_FILE).read_text())
+    record["points"] = [Point(*p) for p in record["points"]]
+    record["artifacts"] = [tuple(a) for a in record["artifacts"]]
+    # Whatever was sent before the spool was written may have landed: check before re-sending.
+    record["uncertain"] = True
+    return PendingRun(**record)

@@ -1,0 +1,83 @@
+"""When and how the logger retries: back-off, transient-or-not, MLflow's HTTP knobs."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from mlflow.exceptions import MlflowException
+
+_RETRYABLE_STATUS = {408, 429}
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when trying the same request again later may succeed (server down, DB locked...)."""
+    if isinstance(error, MlflowException):
+        status: int = error.get_http_status_code()  # type: ignore[no-untyped-call]
+        return status >= 500 or status in _RETRYABLE_STATUS
+    return isinstance(error, OSError | TimeoutError)
+
+
+class Backoff:
+    """Exponential back-off that never sleeps by itself: callers ask whether an attempt is due."""
+
+    def __init__(
+        self,
+        initial: float = 0.5,
+        maximum: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._initial = initial
+        self._maximum = maximum
+        self._clock = clock
+        self._delay = initial
+        self._next_attempt = 0.0
+        self.failures = 0
+
+    def due(self) -> bool:
+        return self._clock() >= self._next_attempt
+
+    def seconds_until_due(self) -> float:
+        return max(0.0, self._next_attempt - self._clock())
+
+    def failed(self) -> None:
+        self.failures += 1
+        self._next_attempt = self._clock() + self._delay
+        self._delay = min(self._delay * 2, self._maximum)
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self._delay = self._initial
+        self._next_attempt = 0.0
+
+
+@contextmanager
+def single_attempt(timeout: float) -> Iterator[None]:
+    """Within the block, MLflow's client makes one attempt per request with `timeout` seconds.
+
+    MLflow retries failed requests itself for minutes, POSTs included, so a lost response to
+    `create_run` can make a second run. The logger retries on its own, idempotently, so MLflow's
+    retries are turned off here (MLflow reads these variables at request time). MLflow's
+    traceback for each failed SQL attempt is silenced too: the logger reports failures itself.
+    """
+    wanted = {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, math.ceil(timeout))),
+    }
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    sql_errors = logging.getLogger("mlflow.store.db.utils")
+    was_disabled, sql_errors.disabled = sql_errors.disabled, True
+    try:
+        yield
+    finally:
+        sql_errors.disabled = was_disabled
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -1,0 +1,54 @@
+"""Tracking settings, read once from the environment by whoever builds the logger or reader."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value Lossboard cannot use."""
+
+
+def _positive_float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be greater than 0")
+    return value
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    """Where runs are tracked and how patiently the logger talks to the store.
+
+    Environment variables (all optional):
+      MLFLOW_TRACKING_URI        tracking store; default sqlite:///mlflow.db (MLflow's own default)
+      LOSSBOARD_REQUEST_TIMEOUT  seconds one request to a tracking server may take (default 10)
+      LOSSBOARD_FLUSH_TIMEOUT    seconds a finishing run keeps retrying unsent data (default 60)
+      LOSSBOARD_SPOOL_DIR        where unsendable data is saved (default ./lossboard-unsent)
+    """
+
+    tracking_uri: str = DEFAULT_TRACKING_URI
+    request_timeout: float = 10.0
+    flush_timeout: float = 60.0
+    spool_dir: Path = Path("lossboard-unsent")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TrackingSettings:
+        env = os.environ if environ is None else environ
+        return cls(
+            tracking_uri=env.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
+            request_timeout=_positive_float(env, "LOSSBOARD_REQUEST_TIMEOUT", 10.0),
+            flush_timeout=_positive_float(env, "LOSSBOARD_FLUSH_TIMEOUT", 60.0),
+            spool_dir=Path(env.get("LOSSBOARD_SPOOL_DIR") or "lossboard-unsent"),
+        )
