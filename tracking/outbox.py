@@ -155,14 +155,14 @@ def _send_artifacts(client: MlflowClient, run: PendingRun) -> None:
 def write_spool(run: PendingRun, spool_root: Path) -> Path:
     """Save what could not be sent (artifacts copied alongside) so `replay_spool` can send it."""
     folder = spool_root / run.token
-    files = folder / "files"
-    files.mkdir(parents=True, exist_ok=True)
     copied = []
     for index, (local_file, artifact_dir) in enumerate(run.artifacts):
-        target = files / f"{index}-{Path(local_file).name}"
+        target = folder / "files" / str(index) / Path(local_file).name  # keep the file's name
+        target.parent.mkdir(parents=True, exist_ok=True)
         if Path(local_file).resolve() != target.resolve():
             shutil.copy2(local_file, target)
         copied.append((str(target), artifact_dir))
+    folder.mkdir(parents=True, exist_ok=True)
     record = asdict(run) | {"artifacts": copied, "points": [list(p) for p in run.points]}
     (folder / SPOOL_FILE).write_text(json.dumps(record, indent=1))
     return folder

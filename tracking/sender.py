@@ -33,7 +33,7 @@ class Sender:
         self.pending = pending
         self.rejected: str | None = None
         self._settings = settings
-        self._client = MlflowClient(settings.tracking_uri)
+        self._client: MlflowClient | None = None  # built on first attempt: it may fail too
         self._backoff = backoff or Backoff()
         self._inbox: queue.SimpleQueue[Change] = queue.SimpleQueue()
         self._wake = threading.Event()
@@ -100,6 +100,8 @@ class Sender:
     def _attempt(self) -> None:
         try:
             with single_attempt(self._settings.request_timeout):
+                if self._client is None:
+                    self._client = MlflowClient(self._settings.tracking_uri)
                 send(self._client, self.pending)
         except Exception as error:  # every failure is reported; none may kill the thread
             self._on_failure(error)

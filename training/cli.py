@@ -120,7 +120,11 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     started = time.perf_counter()
     print(f"Logging {len(planned)} run(s) to {settings.tracking_uri}", file=sys.stderr)
-    results = _train_with_progress(planned, args.seed, settings, show=not args.no_progress)
+    try:
+        results = _train_with_progress(planned, args.seed, settings, show=not args.no_progress)
+    except KeyboardInterrupt:
+        print("interrupted: the run in progress was ended KILLED", file=sys.stderr)
+        return 130
     print(summary(results, time.perf_counter() - started))
     return 0 if all(r.report.complete for r in results) else 1
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +40,38 @@ class RunResult:
 EpochCallback = Callable[[int, Scores], None]
 
 
+class CtrlCGuard:
+    """Remembers Ctrl-C so it can be raised again where a library swallowed it.
+
+    scikit-learn's MLP `partial_fit` catches KeyboardInterrupt and only warns, so training
+    would go on; the guard notes the signal and `check()` raises it after the call returns.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous: Any = None
+
+    def __enter__(self) -> CtrlCGuard:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        self.pressed = True
+        if callable(self._previous):
+            self._previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+
+
 def score(model: MLPClassifier, x: NDArray[np.float64], y: NDArray[np.int64],
           classes: NDArray[np.int64]) -> Scores:
     proba = model.predict_proba(x)
@@ -53,21 +89,28 @@ def build_model(config: RunConfig, seed: int) -> MLPClassifier:
     )
 
 
+def _one_epoch(model: MLPClassifier, split: Split, ctrl_c: CtrlCGuard) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", "Training interrupted by user")
+        model.partial_fit(split.x_train, split.y_train, classes=split.classes)
+    ctrl_c.check()
+
+
 def fit_and_log(config: RunConfig, split: Split, seed: int, run: EpochLogger,
                 on_epoch: EpochCallback | None = None) -> Scores | None:
     """One pass over the training data per epoch; logs train and validation scores each epoch."""
     model = build_model(config, seed)
     val: Scores | None = None
-    for epoch in range(1, config.epochs + 1):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.partial_fit(split.x_train, split.y_train, classes=split.classes)
-        train = score(model, split.x_train, split.y_train, split.classes)
-        val = score(model, split.x_val, split.y_val, split.classes)
-        run.log_epoch(epoch, train_loss=train.loss, train_accuracy=train.accuracy,
-                      val_loss=val.loss, val_accuracy=val.accuracy)
-        if on_epoch is not None:
-            on_epoch(epoch, val)
+    with CtrlCGuard() as ctrl_c:
+        for epoch in range(1, config.epochs + 1):
+            _one_epoch(model, split, ctrl_c)
+            train = score(model, split.x_train, split.y_train, split.classes)
+            val = score(model, split.x_val, split.y_val, split.classes)
+            run.log_epoch(epoch, train_loss=train.loss, train_accuracy=train.accuracy,
+                          val_loss=val.loss, val_accuracy=val.accuracy)
+            if on_epoch is not None:
+                on_epoch(epoch, val)
     run.log_predictions(model.predict_proba(split.x_val), split.y_val)
     return val
 

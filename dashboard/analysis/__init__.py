@@ -1,0 +1,1 @@
+"""Pure pandas/numpy analysis of runs and histories: no mlflow, no dash."""

@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+
+from tracking.settings import DEFAULT_TRACKING_URI, SettingsError, TrackingSettings
+
+
+def test_defaults_use_mlflows_embedded_sqlite_store() -> None:
+    settings = TrackingSettings.from_env({})
+    assert settings.tracking_uri == DEFAULT_TRACKING_URI == "sqlite:///mlflow.db"
+    assert settings.request_timeout == 10.0
+    assert settings.spool_dir == Path("lossboard-unsent")
+
+
+def test_environment_overrides() -> None:
+    settings = TrackingSettings.from_env({
+        "MLFLOW_TRACKING_URI": "http://mlflow:5000",
+        "LOSSBOARD_REQUEST_TIMEOUT": "2.5",
+        "LOSSBOARD_FLUSH_TIMEOUT": "7",
+        "LOSSBOARD_SPOOL_DIR": "/tmp/unsent",
+    })
+    assert settings == TrackingSettings("http://mlflow:5000", 2.5, 7.0, Path("/tmp/unsent"))
+
+
+def test_empty_values_mean_default() -> None:
+    settings = TrackingSettings.from_env({"MLFLOW_TRACKING_URI": "", "LOSSBOARD_FLUSH_TIMEOUT": ""})
+    assert settings == TrackingSettings()
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3"])
+def test_bad_numbers_are_named_in_the_error(value: str) -> None:
+    with pytest.raises(SettingsError, match=f"LOSSBOARD_FLUSH_TIMEOUT={value!r}"):
+        TrackingSettings.from_env({"LOSSBOARD_FLUSH_TIMEOUT": value})
