@@ -38,6 +38,7 @@ class Sender:
         self._inbox: queue.SimpleQueue[Change] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._deadline: float | None = None
+        self._unsent_since: float | None = None
         self._thread = threading.Thread(target=self._loop, name="lossboard-sender", daemon=True)
         self._thread.start()
 
@@ -78,7 +79,8 @@ class Sender:
             self._wake.clear()
             while not self._inbox.empty():
                 self._inbox.get()(self.pending)
-            if self._can_send() and self._backoff.due():
+                self._unsent_since = self._unsent_since or time.monotonic()
+            if self._can_send() and self._backoff.due() and self._gathered() <= 0:
                 self._attempt()
             if self._deadline is not None and self._done():
                 return
@@ -87,12 +89,20 @@ class Sender:
     def _can_send(self) -> bool:
         return self.rejected is None and not self.pending.is_empty()
 
+    def _gathered(self) -> float:
+        """Seconds left to gather changes into one write (0 or less: write now)."""
+        if self._deadline is not None or self._unsent_since is None:
+            return 0.0
+        return self._unsent_since + self._settings.send_interval - time.monotonic()
+
     def _done(self) -> bool:
         past_deadline = self._deadline is not None and time.monotonic() >= self._deadline
         return not self._can_send() or past_deadline
 
     def _seconds_to_wait(self) -> float | None:
-        waits = [self._backoff.seconds_until_due()] if self._can_send() else []
+        waits = []
+        if self._can_send():
+            waits.append(max(self._backoff.seconds_until_due(), self._gathered()))
         if self._deadline is not None:
             waits.append(max(0.0, self._deadline - time.monotonic()))
         return min(waits) if waits else None
@@ -106,6 +116,7 @@ class Sender:
         except Exception as error:  # every failure is reported; none may kill the thread
             self._on_failure(error)
             return
+        self._unsent_since = None
         if self._backoff.failures:
             log.warning("%s reachable again: buffered data sent", self._settings.tracking_uri)
         self._backoff.succeeded()

@@ -35,6 +35,7 @@ class TrackingSettings:
       MLFLOW_TRACKING_URI        tracking store; default sqlite:///mlflow.db (MLflow's own default)
       LOSSBOARD_REQUEST_TIMEOUT  seconds one request to a tracking server may take (default 10)
       LOSSBOARD_FLUSH_TIMEOUT    seconds a finishing run keeps retrying unsent data (default 60)
+      LOSSBOARD_SEND_INTERVAL    seconds the logger gathers points into one write (default 0.5)
       LOSSBOARD_SPOOL_DIR        where unsendable data is saved (default ./lossboard-unsent)
     """
 
@@ -42,6 +43,7 @@ class TrackingSettings:
     request_timeout: float = 10.0
     flush_timeout: float = 60.0
     spool_dir: Path = Path("lossboard-unsent")
+    send_interval: float = 0.5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TrackingSettings:
@@ -51,4 +53,5 @@ class TrackingSettings:
             request_timeout=_positive_float(env, "LOSSBOARD_REQUEST_TIMEOUT", 10.0),
             flush_timeout=_positive_float(env, "LOSSBOARD_FLUSH_TIMEOUT", 60.0),
             spool_dir=Path(env.get("LOSSBOARD_SPOOL_DIR") or "lossboard-unsent"),
+            send_interval=_positive_float(env, "LOSSBOARD_SEND_INTERVAL", 0.5),
         )

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +38,16 @@ class RunResult:
 
 
 EpochCallback = Callable[[int, Scores], None]
+
+
+class EpochSink(Protocol):
+    """Where `fit_and_log` reports: an `EpochLogger`, or anything with the same two methods."""
+
+    def log_epoch(self, epoch: int, *, train_loss: float | None = ..., train_accuracy: float
+                  | None = ..., val_loss: float | None = ..., val_accuracy: float | None = ...,
+                  **more: float) -> None: ...
+
+    def log_predictions(self, proba: Any, labels: Any) -> None: ...
 
 
 class CtrlCGuard:
@@ -97,7 +107,7 @@ def _one_epoch(model: MLPClassifier, split: Split, ctrl_c: CtrlCGuard) -> None:
     ctrl_c.check()
 
 
-def fit_and_log(config: RunConfig, split: Split, seed: int, run: EpochLogger,
+def fit_and_log(config: RunConfig, split: Split, seed: int, run: EpochSink,
                 on_epoch: EpochCallback | None = None) -> Scores | None:
     """One pass over the training data per epoch; logs train and validation scores each epoch."""
     model = build_model(config, seed)

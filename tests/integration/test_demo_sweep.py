@@ -78,7 +78,8 @@ def test_predictions_artifact_agrees_with_the_final_metrics(demo_store: DemoStor
         np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
         metrics = run.data.metrics
         assert np.mean(proba.argmax(axis=1) == labels) == metrics[keys.VAL_ACCURACY]
-        renormalised = proba.astype(np.float64) / proba.sum(axis=1, keepdims=True)
+        as_float64 = proba.astype(np.float64)
+        renormalised = as_float64 / as_float64.sum(axis=1, keepdims=True)
         assert log_loss(labels, renormalised, labels=[0, 1]) == pytest.approx(
             metrics[keys.VAL_LOSS], rel=1e-4, abs=1e-6)
 

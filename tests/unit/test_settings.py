@@ -18,8 +18,9 @@ def test_environment_overrides() -> None:
         "LOSSBOARD_REQUEST_TIMEOUT": "2.5",
         "LOSSBOARD_FLUSH_TIMEOUT": "7",
         "LOSSBOARD_SPOOL_DIR": "/tmp/unsent",
+        "LOSSBOARD_SEND_INTERVAL": "2",
     })
-    assert settings == TrackingSettings("http://mlflow:5000", 2.5, 7.0, Path("/tmp/unsent"))
+    assert settings == TrackingSettings("http://mlflow:5000", 2.5, 7.0, Path("/tmp/unsent"), 2.0)
 
 
 def test_empty_values_mean_default() -> None:

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Benchmarks. Each prints its figures and a ratio against a baseline measured in the same run
+(these machines are noisy: compare ratios, not seconds across runs).
+
+  sweep   the default demo sweep: the cost of logging to MLflow, as a ratio to the same training
+          with logging switched off, and the wall time of `scripts/train.py` (target <= 60 s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mlflow import MlflowClient  # noqa: E402
+
+from tracking import TrackingSettings  # noqa: E402
+from training.datasets import load_split  # noqa: E402
+from training.loop import fit_and_log, train_planned  # noqa: E402
+from training.sweep import SWEEPS, plan  # noqa: E402
+
+
+class NoLogging:
+    """Baseline sink: the same training and scoring, nothing written."""
+
+    def log_epoch(self, epoch: int, **metrics: Any) -> None:
+        pass
+
+    def log_predictions(self, proba: Any, labels: Any) -> None:
+        pass
+
+
+def sweep_seconds(seed: int, settings: TrackingSettings | None) -> float:
+    """The whole sweep in this process: logged to `settings`' store, or not at all (None)."""
+    started = time.perf_counter()
+    for run in plan("bench", list(SWEEPS)):
+        if settings is None:
+            fit_and_log(run.config, load_split(run.config.dataset), seed, NoLogging())
+        else:
+            train_planned(run, seed, settings)
+    return time.perf_counter() - started
+
+
+def store_creation_seconds(uri: str) -> float:
+    started = time.perf_counter()
+    MlflowClient(uri).search_experiments()  # creates MLflow's schema in a new SQLite file
+    return time.perf_counter() - started
+
+
+def train_script_seconds(folder: Path) -> float:
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "PATH": "/usr/bin:/bin"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py"), "--no-progress"],
+                   cwd=folder, check=True, capture_output=True, env=env)
+    return time.perf_counter() - started
+
+
+def bench_sweep(seed: int) -> None:
+    planned = plan("bench", list(SWEEPS))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        settings = TrackingSettings(f"sqlite:///{folder / 'mlflow.db'}")
+        store = store_creation_seconds(settings.tracking_uri)
+        baseline = sweep_seconds(seed, None)
+        logged = sweep_seconds(seed, settings)
+        (folder / "script").mkdir()
+        whole = train_script_seconds(folder / "script")
+    print(f"demo sweep: {len(planned)} runs, {sum(p.config.epochs for p in planned)} epochs, "
+          f"seed {seed}")
+    print(f"  training only, no logging (baseline)       {baseline:6.1f} s")
+    print(f"  same training, logged to SQLite            {logged:6.1f} s   "
+          f"x{logged / baseline:.2f} of baseline")
+    print(f"  creating a new SQLite store (once)         {store:6.1f} s")
+    print(f"  python scripts/train.py, end to end        {whole:6.1f} s   "
+          f"x{whole / baseline:.2f} of baseline; target <= 60 s: "
+          f"{'met' if whole <= 60 else 'MISSED'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", nargs="*", metavar="BENCH", help="sweep (default: all)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    benches = {"sweep": bench_sweep}
+    unknown = set(args.which) - set(benches)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    for name in args.which or list(benches):
+        benches[name](args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
