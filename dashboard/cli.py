@@ -10,21 +10,26 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracking import TrackingSettings, replay_spool
+from tracking.settings import SettingsError
+from tracking.spool import SPOOL_FILE
 from training import cli as training_cli
 
 
 def _replay(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    folders = sorted(p.parent for p in args.path.glob("**/run.json")) or [args.path]
+    folders = sorted(p.parent for p in args.path.glob(f"**/{SPOOL_FILE}"))
+    if not folders:
+        print(f"error: {args.path} holds no saved run ({SPOOL_FILE})", file=sys.stderr)
+        return 2
+    try:
+        settings = TrackingSettings.from_env()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    target = replace(settings, tracking_uri=args.tracking_uri) if args.tracking_uri else None
     failed = 0
     for folder in folders:
-        if not (folder / "run.json").is_file():
-            print(f"error: {folder} holds no saved run (run.json)", file=sys.stderr)
-            return 2
-        settings = None
-        if args.tracking_uri:
-            settings = replace(TrackingSettings.from_env(), tracking_uri=args.tracking_uri)
-        report = replay_spool(folder, settings)
+        report = replay_spool(folder, target)
         outcome = "sent" if report.complete else f"still unsent, kept in {report.spool}"
         print(f"{folder}: run {report.run_id or '-'} {report.status}: {outcome}")
         failed += not report.complete

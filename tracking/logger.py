@@ -25,7 +25,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,10 +33,11 @@ from typing import Any
 import numpy as np
 
 from tracking import keys
-from tracking.outbox import PendingRun, Point, read_spool, write_spool
+from tracking.outbox import PendingRun, Point
 from tracking.retry import Backoff
 from tracking.sender import Change, Sender
 from tracking.settings import TrackingSettings
+from tracking.spool import write_spool
 
 log = logging.getLogger("lossboard.tracking")
 
@@ -249,20 +250,3 @@ class EpochLogger:
             spool,
         )
         return FlushReport(left.run_id, status, spool, left.unsent_epochs())
-
-
-def replay_spool(folder: Path, settings: TrackingSettings | None = None) -> FlushReport:
-    """Send a run that a logger saved when it could not reach its store; remove it once sent.
-
-    The run goes to the store it was meant for unless `settings` names another.
-    """
-    pending = read_spool(folder)
-    if settings is None:
-        settings = TrackingSettings.from_env()
-        settings = replace(settings, tracking_uri=pending.tracking_uri)
-    pending.tracking_uri = settings.tracking_uri
-    settings = replace(settings, spool_dir=folder.parent)
-    report = EpochLogger.resume(pending, settings).finish(pending.final_status or "FINISHED")
-    if report.complete:
-        shutil.rmtree(folder, ignore_errors=True)
-    return report

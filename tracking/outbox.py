@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from mlflow import MlflowClient
@@ -17,7 +14,6 @@ from tracking.keys import TAG_RUN_TOKEN
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_PER_BATCH = 100
 MAX_TAGS_PER_BATCH = 100
-SPOOL_FILE = "run.json"
 
 
 class Point(NamedTuple):
@@ -150,28 +146,3 @@ def _send_artifacts(client: MlflowClient, run: PendingRun) -> None:
         local_file, artifact_dir = run.artifacts[0]
         client.log_artifact(_run_id(run), local_file, artifact_dir)
         run.artifacts.pop(0)
-
-
-def write_spool(run: PendingRun, spool_root: Path) -> Path:
-    """Save what could not be sent (artifacts copied alongside) so `replay_spool` can send it."""
-    folder = spool_root / run.token
-    copied = []
-    for index, (local_file, artifact_dir) in enumerate(run.artifacts):
-        target = folder / "files" / str(index) / Path(local_file).name  # keep the file's name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if Path(local_file).resolve() != target.resolve():
-            shutil.copy2(local_file, target)
-        copied.append((str(target), artifact_dir))
-    folder.mkdir(parents=True, exist_ok=True)
-    record = asdict(run) | {"artifacts": copied, "points": [list(p) for p in run.points]}
-    (folder / SPOOL_FILE).write_text(json.dumps(record, indent=1))
-    return folder
-
-
-def read_spool(folder: Path) -> PendingRun:
-    record = json.loads((folder / SPOOL_FILE).read_text())
-    record["points"] = [Point(*p) for p in record["points"]]
-    record["artifacts"] = [tuple(a) for a in record["artifacts"]]
-    # Whatever was sent before the spool was written may have landed: check before re-sending.
-    record["uncertain"] = True
-    return PendingRun(**record)

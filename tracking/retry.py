@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,6 +56,15 @@ class Backoff:
         self._next_attempt = 0.0
 
 
+class _SavedPolicy:
+    """What the first overlapping `single_attempt` found, restored by the last one out."""
+
+    lock = threading.Lock()
+    users = 0
+    environment: dict[str, str | None] = {}
+    sql_errors_disabled = False
+
+
 @contextmanager
 def single_attempt(timeout: float) -> Iterator[None]:
     """Within the block, MLflow's client makes one attempt per request with `timeout` seconds.
@@ -63,21 +73,31 @@ def single_attempt(timeout: float) -> Iterator[None]:
     `create_run` can make a second run. The logger retries on its own, idempotently, so MLflow's
     retries are turned off here (MLflow reads these variables at request time). MLflow's
     traceback for each failed SQL attempt is silenced too: the logger reports failures itself.
+    Senders of several runs may overlap: the first one in saves the environment, the last one
+    out restores it.
     """
+    saved = _SavedPolicy
     wanted = {
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
         "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, math.ceil(timeout))),
     }
-    saved = {name: os.environ.get(name) for name in wanted}
-    os.environ.update(wanted)
     sql_errors = logging.getLogger("mlflow.store.db.utils")
-    was_disabled, sql_errors.disabled = sql_errors.disabled, True
+    with saved.lock:
+        if saved.users == 0:
+            saved.environment = {name: os.environ.get(name) for name in wanted}
+            saved.sql_errors_disabled = sql_errors.disabled
+        saved.users += 1
+        os.environ.update(wanted)
+        sql_errors.disabled = True
     try:
         yield
     finally:
-        sql_errors.disabled = was_disabled
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        with saved.lock:
+            saved.users -= 1
+            if saved.users == 0:
+                sql_errors.disabled = saved.sql_errors_disabled
+                for name, value in saved.environment.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value

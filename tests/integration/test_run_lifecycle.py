@@ -12,6 +12,7 @@ import pytest
 from mlflow import MlflowClient
 
 from tests.integration.conftest import TRAIN, train_env
+from training.cli import main
 
 LONG_CONFIG = "mlp-128x128-no-decay-long"
 
@@ -105,3 +106,13 @@ def test_a_script_that_never_finishes_its_run_leaves_it_killed_not_running(
     assert experiment is not None
     [run] = client.search_runs([experiment.experiment_id])
     assert run.info.status == "KILLED" and run.data.metrics == {"val_loss": 0.5}
+
+
+def test_progress_bar_shows_run_epoch_and_validation_scores(
+    sqlite_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--tracking-uri", sqlite_uri, "--config", "mlp-2-short", "--config",
+                 "mlp-8-slow", "--epochs", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "run 1/2 mlp-2-short" in err and "run 2/2 mlp-8-slow" in err
+    assert "3/3" in err and "val_loss=" in err and "val_acc=" in err

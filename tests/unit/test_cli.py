@@ -3,8 +3,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from mlflow import MlflowClient
 
 from dashboard.cli import main
+from tests.helpers.mlflow_server import free_port
+from tracking import EpochLogger, TrackingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,3 +52,21 @@ def test_replay_of_a_folder_without_saved_runs_exits_2(
 ) -> None:
     assert main(["replay", str(tmp_path)]) == 2
     assert "holds no saved run" in capsys.readouterr().err
+
+
+def test_replay_sends_saved_runs_to_the_chosen_store(
+    sqlite_uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dead = TrackingSettings(f"http://127.0.0.1:{free_port()}", request_timeout=1,
+                            flush_timeout=0.5, spool_dir=tmp_path / "unsent")
+    with EpochLogger("saved", "r", settings=dead) as run:
+        run.log_epoch(1, val_loss=0.25)
+    assert run.report is not None and run.report.spool is not None
+
+    assert main(["replay", str(tmp_path / "unsent"), "--tracking-uri", sqlite_uri]) == 0
+    assert "FINISHED: sent" in capsys.readouterr().out
+    experiment = MlflowClient(sqlite_uri).get_experiment_by_name("saved")
+    assert experiment is not None
+    [stored] = MlflowClient(sqlite_uri).search_runs([experiment.experiment_id])
+    assert stored.data.metrics == {"val_loss": 0.25}
+    assert main(["replay", str(tmp_path / "unsent")]) == 2  # nothing left to send

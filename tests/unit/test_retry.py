@@ -61,3 +61,16 @@ def test_single_attempt_sets_and_restores_mlflow_http_variables(
         assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "3"
     assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "7"
     assert "MLFLOW_HTTP_REQUEST_TIMEOUT" not in os.environ
+
+
+def test_overlapping_single_attempts_restore_the_environment_once_all_are_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
+    first, second = single_attempt(1), single_attempt(1)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"  # second is still sending
+    second.__exit__(None, None, None)
+    assert "MLFLOW_HTTP_REQUEST_MAX_RETRIES" not in os.environ
