@@ -64,7 +64,7 @@ def list_configs() -> str:
 
 def _progress_callback(bar: tqdm[Any]) -> EpochCallback:
     def on_epoch(epoch: int, val: Scores) -> None:
-        bar.set_postfix(val_loss=f"{val.loss:.4f}", val_acc=f"{val.accuracy:.4f}")
+        bar.set_postfix(val_loss=f"{val.loss:.4f}", val_acc=f"{val.accuracy:.4f}", refresh=False)
         bar.update(1)
 
     return on_epoch
