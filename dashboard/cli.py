@@ -1,4 +1,4 @@
-"""`lossboard`: the command line. Sub-commands: train, replay."""
+"""`lossboard`: the command line. Sub-commands: train, compare, replay."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from dashboard import compare_cli
 from tracking import TrackingSettings, replay_spool
 from tracking.settings import SettingsError
 from tracking.spool import SPOOL_FILE
@@ -46,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
                                 description=training_cli.build_parser().description)
     training_cli.add_arguments(train)
     train.set_defaults(handler=training_cli.run)
+    comparing = commands.add_parser(
+        "compare", help="where loss and accuracy disagree in an experiment")
+    compare_cli.describe(comparing)
+    compare_cli.add_arguments(comparing)
+    comparing.set_defaults(handler=compare_cli.run)
     replay = commands.add_parser(
         "replay", help="send runs a logger saved when it could not reach its tracking store")
     replay.add_argument("path", type=Path, nargs="?", default=Path("lossboard-unsent"),

@@ -66,8 +66,9 @@ class _SavedPolicy:
 
 
 @contextmanager
-def single_attempt(timeout: float) -> Iterator[None]:
-    """Within the block, MLflow's client makes one attempt per request with `timeout` seconds.
+def single_attempt(timeout: float, retries: int = 0) -> Iterator[None]:
+    """Within the block, MLflow's client makes one attempt per request with `timeout` seconds
+    (`retries` more for reads, which are safe to repeat).
 
     MLflow retries failed requests itself for minutes, POSTs included, so a lost response to
     `create_run` can make a second run. The logger retries on its own, idempotently, so MLflow's
@@ -78,7 +79,8 @@ def single_attempt(timeout: float) -> Iterator[None]:
     """
     saved = _SavedPolicy
     wanted = {
-        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(retries),
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
         "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, math.ceil(timeout))),
     }
     sql_errors = logging.getLogger("mlflow.store.db.utils")

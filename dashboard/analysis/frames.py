@@ -1,0 +1,61 @@
+"""The frames every layer speaks, and their column names: the one place they are spelled.
+
+`runs`    one row per run: run_id, run_name, status, start_time, end_time, experiment_id,
+          lifecycle_stage, stale, then `params.<name>` and `tags.<name>` columns.
+`history` one row per logged point: run_id, key, split, metric, step, epoch, value, timestamp.
+          split is "train" | "val" | None; metric "loss" | "accuracy" | "error" | None, as the
+          key conventions (tracking.keys) read them. Stored as MLflow has them: one row per
+          point, duplicate steps included; +/-inf restored from MLflow's clamped +/-1.797e308.
+`curves`  the chosen series, one row per (run_id, split, metric, epoch): run_id, split
+          ("train" | "val"), metric ("loss" | "accuracy"), epoch, value. Accuracy derived from
+          an error rate is already 1 - error here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+
+RUN_ID: Final = "run_id"
+RUN_NAME: Final = "run_name"
+STATUS: Final = "status"
+START_TIME: Final = "start_time"
+END_TIME: Final = "end_time"
+EXPERIMENT_ID: Final = "experiment_id"
+LIFECYCLE_STAGE: Final = "lifecycle_stage"
+STALE: Final = "stale"  # RUNNING, but nothing logged for a long time: probably killed
+PARAM_PREFIX: Final = "params."
+TAG_PREFIX: Final = "tags."
+
+KEY: Final = "key"
+SPLIT: Final = "split"
+METRIC: Final = "metric"
+STEP: Final = "step"
+EPOCH: Final = "epoch"
+VALUE: Final = "value"
+TIMESTAMP: Final = "timestamp"
+
+RUN_COLUMNS: Final = [RUN_ID, RUN_NAME, STATUS, START_TIME, END_TIME, EXPERIMENT_ID,
+                      LIFECYCLE_STAGE, STALE]
+HISTORY_COLUMNS: Final = [RUN_ID, KEY, SPLIT, METRIC, STEP, EPOCH, VALUE, TIMESTAMP]
+CURVE_COLUMNS: Final = [RUN_ID, SPLIT, METRIC, EPOCH, VALUE]
+
+HISTORY_DTYPES: Final = {
+    RUN_ID: "string", KEY: "string", SPLIT: "string", METRIC: "string", STEP: "int64",
+    EPOCH: "float64", VALUE: "float64", TIMESTAMP: "int64",
+}
+CURVE_DTYPES: Final = {RUN_ID: "string", SPLIT: "string", METRIC: "string", EPOCH: "float64",
+                       VALUE: "float64"}
+
+
+def empty_runs() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in RUN_COLUMNS})
+
+
+def empty_history() -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series(dtype=t) for k, t in HISTORY_DTYPES.items()})
+
+
+def empty_curves() -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series(dtype=t) for k, t in CURVE_DTYPES.items()})

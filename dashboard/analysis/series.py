@@ -1,0 +1,115 @@
+"""From raw history to curves: epochs, MLflow's latest-value rule, inf, and 1 - error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analysis import frames as f
+from dashboard.analysis.metric_keys import (
+    ACCURACY,
+    EPOCH_KEY,
+    LOSS,
+    TRAIN,
+    VAL,
+    choose_keys,
+    classify,
+)
+
+# MLflow stores +/-inf clamped to the largest float; anything this large was an infinity.
+_CLAMPED = 1.7976931348623157e308
+
+CHOICE_COLUMNS = ["loss_key", "accuracy_key", "accuracy_derived_from", "train_loss_key",
+                  "train_accuracy_key", "train_accuracy_derived_from"]
+
+
+def restore_infinities(values: pd.Series) -> pd.Series:
+    """MLflow writes +/-inf as +/-1.797e308 (the float maximum); read them back as inf."""
+    return values.where(values.abs() < _CLAMPED, np.sign(values) * np.inf)
+
+
+def assign_epochs(history: pd.DataFrame) -> pd.DataFrame:
+    """Fill `epoch`: from the run's `epoch` metric at the same or nearest earlier step when it
+    has one (HF Trainer, Lightning log global steps), else the step itself."""
+    out = history.copy()
+    out[f.EPOCH] = out[f.STEP].astype("float64")
+    marks = out[out[f.KEY] == EPOCH_KEY]
+    if marks.empty:
+        return out
+    marks = (marks.sort_values([f.STEP, f.TIMESTAMP])
+             .drop_duplicates([f.RUN_ID, f.STEP], keep="last")[[f.RUN_ID, f.STEP, f.VALUE]]
+             .rename(columns={f.VALUE: "_epoch"}))
+    has_marks = out[f.RUN_ID].isin(marks[f.RUN_ID])
+    mapped = pd.merge_asof(
+        out[has_marks].reset_index().sort_values(f.STEP), marks.sort_values(f.STEP),
+        on=f.STEP, by=f.RUN_ID, direction="backward",
+    ).set_index("index")
+    # points logged before the first epoch mark belong to the first epoch logged
+    first = marks.groupby(f.RUN_ID)["_epoch"].min()
+    mapped["_epoch"] = mapped["_epoch"].fillna(mapped[f.RUN_ID].map(first))
+    out.loc[mapped.index, f.EPOCH] = mapped["_epoch"].astype("float64")
+    return out
+
+
+def latest_per_epoch(points: pd.DataFrame) -> pd.DataFrame:
+    """One point per (run, key, epoch): MLflow's rule, the highest (step, timestamp, value)."""
+    ordered = points.sort_values([f.RUN_ID, f.KEY, f.EPOCH, f.STEP, f.TIMESTAMP, f.VALUE])
+    return ordered.drop_duplicates([f.RUN_ID, f.KEY, f.EPOCH], keep="last")
+
+
+def choose_keys_per_run(history: pd.DataFrame, loss_key: str | None = None,
+                        accuracy_key: str | None = None) -> pd.DataFrame:
+    """Per run: which keys are read as validation/train loss and accuracy (CHOICE_COLUMNS)."""
+    counts = history.groupby([f.RUN_ID, f.KEY]).size()
+    rows = {}
+    for run_id, per_key in counts.groupby(level=0):
+        keys = dict(zip(per_key.index.get_level_values(1), per_key.to_numpy(), strict=True))
+        val = choose_keys(keys, VAL, loss_key, accuracy_key)
+        train = choose_keys(keys, TRAIN)
+        rows[run_id] = {
+            "loss_key": val.loss, "accuracy_key": val.accuracy,
+            "accuracy_derived_from": val.accuracy if val.accuracy_from_error else None,
+            "train_loss_key": train.loss, "train_accuracy_key": train.accuracy,
+            "train_accuracy_derived_from": train.accuracy if train.accuracy_from_error else None,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=CHOICE_COLUMNS)
+    table.index.name = f.RUN_ID
+    return table
+
+
+def build_curves(history: pd.DataFrame, choices: pd.DataFrame) -> pd.DataFrame:
+    """The `curves` frame: the chosen keys' points, one per epoch, accuracy from error flipped."""
+    wanted = []
+    for run_id, row in choices.iterrows():
+        wanted += [(run_id, row["loss_key"], VAL, LOSS, False),
+                   (run_id, row["accuracy_key"], VAL, ACCURACY,
+                    pd.notna(row["accuracy_derived_from"])),
+                   (run_id, row["train_loss_key"], TRAIN, LOSS, False),
+                   (run_id, row["train_accuracy_key"], TRAIN, ACCURACY,
+                    pd.notna(row["train_accuracy_derived_from"]))]
+    plan = pd.DataFrame([w for w in wanted if pd.notna(w[1])],
+                        columns=[f.RUN_ID, f.KEY, "_split", "_metric", "_flip"])
+    if plan.empty or history.empty:
+        return f.empty_curves()
+    points = latest_per_epoch(history.merge(plan, on=[f.RUN_ID, f.KEY]))
+    values = restore_infinities(points[f.VALUE].astype("float64"))
+    curves = pd.DataFrame({
+        f.RUN_ID: points[f.RUN_ID], f.SPLIT: points["_split"], f.METRIC: points["_metric"],
+        f.EPOCH: points[f.EPOCH], f.VALUE: values.where(~points["_flip"], 1.0 - values),
+    })
+    return curves.astype(f.CURVE_DTYPES).reset_index(drop=True)
+
+
+def tidy_history(raw: pd.DataFrame) -> pd.DataFrame:
+    """Raw points (run_id, key, step, value, timestamp) -> the `history` frame: infinities
+    restored, split and metric read from each key, epochs assigned."""
+    if raw.empty:
+        return f.empty_history()
+    out = raw[[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP]].copy()
+    out[f.VALUE] = restore_infinities(out[f.VALUE].astype("float64"))
+    roles = {key: classify(key) for key in out[f.KEY].unique()}
+    out[f.SPLIT] = out[f.KEY].map({k: r.split if r else None for k, r in roles.items()})
+    out[f.METRIC] = out[f.KEY].map({k: r.metric if r else None for k, r in roles.items()})
+    out[f.EPOCH] = 0.0
+    out = assign_epochs(out)
+    return out[f.HISTORY_COLUMNS].astype(f.HISTORY_DTYPES).reset_index(drop=True)

@@ -1,0 +1,106 @@
+"""`lossboard compare`: where loss and accuracy disagree in an experiment, on the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from dashboard.analysis import frames as f
+from dashboard.analysis.calibration import calibrated_loss, expected_calibration_error
+from dashboard.analysis.report import Calibration, Comparison, compare, to_json
+from tracking import TrackingSettings, keys
+from tracking.predictions import load_predictions
+from tracking.reader import ExperimentData, ReaderError, open_reader
+from tracking.retry import single_attempt
+from tracking.settings import SettingsError
+
+TABLE_COLUMNS = ["run_name", "status", "epochs", "final_loss", "final_accuracy", "quadrant",
+                 "pareto", "divergence_epoch", "baseline_accuracy", "ece", "calibrated_loss"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--experiment", required=True, help="experiment name (or id)")
+    parser.add_argument("--tracking-uri", metavar="URI",
+                        help="default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")
+    parser.add_argument("--objective", choices=["loss", "accuracy"], default="loss",
+                        help="what you care about; orders the table (default: %(default)s)")
+    parser.add_argument("--loss-key", metavar="K", help="validation loss key (default: detected)")
+    parser.add_argument("--accuracy-key", metavar="K",
+                        help="validation accuracy key, or an error-rate key (default: detected)")
+    parser.add_argument("--filter", metavar="EXPR",
+                        help="MLflow filter string, e.g. \"params.lr = '0.1'\"")
+    parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+
+def _calibration(uri: str, data: ExperimentData) -> dict[str, Calibration]:
+    tagged = f.TAG_PREFIX + keys.TAG_LOGGER_VERSION
+    candidates = data.runs[f.RUN_ID] if tagged not in data.runs else (
+        data.runs.loc[data.runs[tagged].notna(), f.RUN_ID])
+    with tqdm(total=len(candidates), desc="predictions", unit="run", file=sys.stderr,
+              disable=None, leave=False) as bar:
+        def advance(done: int) -> None:
+            bar.update(1)
+
+        loaded = load_predictions(uri, candidates, progress=advance)
+    return {run_id: Calibration(expected_calibration_error(p, y), calibrated_loss(p, y)[1])
+            for run_id, (p, y) in loaded.items()}
+
+
+def _table(comparison: Comparison, objective: str) -> str:
+    frame = comparison.table[TABLE_COLUMNS].sort_values(
+        f"final_{objective}", ascending=objective == "loss", na_position="last")
+    lines = [frame.to_string(index=False, float_format=lambda v: f"{v:.4f}")]
+    for goal, pick in comparison.recommended.items():
+        lines.append(f"If you care about {goal}: {pick.reason if pick else 'no run qualifies.'}")
+    return "\n".join(lines)
+
+
+def render(comparison: Comparison, experiment: str, objective: str, form: str) -> str:
+    if form == "json":
+        return json.dumps(to_json(comparison, experiment, objective), indent=2)
+    if form == "csv":
+        return str(pd.DataFrame(to_json(comparison, experiment, objective)["runs"]).to_csv(
+            index=False))
+    return _table(comparison, objective)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # its retries are not news; failures are
+    try:
+        settings = TrackingSettings.from_env()
+    except SettingsError as error:
+        return _fail(str(error))
+    uri = args.tracking_uri or settings.tracking_uri
+    extra = tuple(k for k in (args.loss_key, args.accuracy_key) if k)
+    try:
+        with single_attempt(settings.request_timeout, retries=2):
+            data = open_reader(uri).read(args.experiment, filter_string=args.filter,
+                                         extra_keys=extra)
+            calibration = _calibration(uri, data)
+    except ReaderError as error:
+        return _fail(str(error))
+    comparison = compare(data.runs, data.history, loss_key=args.loss_key,
+                         accuracy_key=args.accuracy_key, calibration=calibration)
+    if not comparison.has_metrics:
+        return _fail(f"no run in {data.name!r} has both a validation loss and an accuracy "
+                     "series; name them with --loss-key / --accuracy-key")
+    print(render(comparison, data.name, args.objective, args.format))
+    return 0
+
+
+def describe(parser: Any) -> None:
+    parser.description = ("Compare the runs of an experiment where validation loss and accuracy "
+                          "disagree: final and best values, quadrant, Pareto front, divergence "
+                          "epoch, baseline, calibration, and a recommended run per objective.")

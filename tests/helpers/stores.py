@@ -1,0 +1,71 @@
+"""Real MLflow stores holding an experiment with every awkward case a reader must handle."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import uuid
+
+import pytest
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param, RunTag
+
+EXPERIMENT = "awkward"
+HOUR_MS = 3600 * 1000
+POSTGRES_URL = os.environ.get("LOSSBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+def fresh_postgres_uri() -> str:
+    """A new, empty database on the test PostgreSQL server; skip (or fail in CI) without one."""
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{POSTGRES_URL}/test", autocommit=True, connect_timeout=5) as conn:
+            name = f"lossboard_{uuid.uuid4().hex[:12]}"
+            conn.execute(f"CREATE DATABASE {name}")
+    except Exception as error:  # no server: a clear skip here, a failure in CI
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is needed in CI: {error}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL} ({error})")
+    return f"{POSTGRES_URL}/{name}"
+
+
+def _metrics(points: list[tuple[str, float, int, int]]) -> list[Metric]:
+    return [Metric(key, value, timestamp, step) for key, value, timestamp, step in points]
+
+
+def write_awkward_experiment(uri: str) -> dict[str, str]:
+    """Runs with NaN, +/-inf, duplicate and out-of-order steps, a missing metric, no metrics,
+    one deleted and one stale RUNNING; returns run name -> run id."""
+    client = MlflowClient(uri)
+    experiment_id = client.create_experiment(EXPERIMENT)
+    now = int(time.time() * 1000)
+    ids = {}
+
+    def run(name: str, points: list[tuple[str, float, int, int]], start: int = now,
+            finish: bool = True) -> str:
+        created = client.create_run(experiment_id, run_name=name, start_time=start)
+        run_id = created.info.run_id
+        client.log_batch(run_id, metrics=_metrics(points),
+                         params=[Param("lr", "0.1"), Param("name", name)],
+                         tags=[RunTag("majority_baseline_accuracy", "0.5")])
+        if finish:
+            client.set_terminated(run_id, "FINISHED", end_time=start + 1000)
+        ids[name] = run_id
+        return run_id
+
+    run("plain", [(k, v, now + s, s) for s in (1, 2, 3)
+                  for k, v in (("val_loss", 1 / s), ("val_accuracy", 0.5 + s / 10),
+                               ("train_loss", 0.9 / s), ("train_accuracy", 0.6 + s / 10))])
+    run("extremes", [("val_loss", math.nan, now, 1), ("val_loss", math.inf, now, 2),
+                     ("val_loss", -math.inf, now, 3), ("val_accuracy", 0.7, now, 1)])
+    run("duplicates", [("val_loss", 0.5, now, 2), ("val_loss", 0.4, now + 5, 2),
+                       ("val_loss", 0.9, now - 5, 1), ("val_accuracy", 0.8, now, 2),
+                       ("val_accuracy", 0.6, now, 1)])
+    run("no-accuracy", [("val_loss", 0.3, now, 1), ("lr", 0.01, now, 1)])
+    run("no-metrics", [])
+    client.delete_run(run("deleted", [("val_loss", 0.2, now, 1), ("val_accuracy", 0.9, now, 1)]))
+    run("stale", [("val_loss", 0.6, now - 3 * HOUR_MS, 1)], start=now - 4 * HOUR_MS,
+        finish=False)
+    return ids

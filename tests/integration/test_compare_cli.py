@@ -1,0 +1,101 @@
+"""`lossboard compare` on the real demo store: the JSON contract and the exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from dashboard.analysis.report import RUN_FIELDS
+from dashboard.analysis.tradeoff import QUADRANTS
+from dashboard.cli import main
+from tests.helpers.mlflow_server import free_port
+from tests.integration.conftest import DemoStore
+
+
+def compare_json(store: DemoStore, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["compare", "--tracking-uri", store.uri, "--format", "json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_contract_on_the_demo(demo_store: DemoStore,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo")
+    assert set(report) == {"experiment", "objective", "runs", "recommended", "disagreements"}
+    assert report["experiment"] == "lossboard-demo" and report["objective"] == "loss"
+    assert len(report["runs"]) == 8
+    runs = {r["run_name"]: r for r in report["runs"]}
+    for run in runs.values():
+        assert list(run) == RUN_FIELDS
+        assert run["loss_key"] == "val_loss" and run["accuracy_key"] == "val_accuracy"
+        assert run["accuracy_derived_from"] is None and run["status"] == "FINISHED"
+        assert run["ece"] is not None and 0 <= run["ece"] <= 1
+        assert run["baseline_accuracy"] == pytest.approx(0.6257, abs=1e-4)
+    assert {r["quadrant"] for r in runs.values()} == set(QUADRANTS)
+    best = runs["mlp-64-decay-0.3"]
+    assert best["pareto"] and best["final_loss"] == pytest.approx(0.0939, abs=1e-4)
+    assert report["recommended"] == {"loss": best["run_id"], "accuracy": best["run_id"]}
+    overconfident = runs["mlp-128x128-no-decay-long"]
+    assert overconfident["quadrant"] == "high-accuracy/high-loss"
+    assert overconfident["divergence_epoch"] is not None and overconfident["epochs"] == 150
+    # temperature scaling takes away most of an overconfident run's excess loss
+    assert overconfident["calibrated_loss"] < overconfident["final_loss"] / 2
+    pairs = {tuple(p) for p in report["disagreements"]}
+    assert (overconfident["run_id"], runs["mlp-16-decay-4"]["run_id"]) in pairs
+
+
+def test_objective_accuracy_and_the_imbalanced_baseline(
+        demo_store: DemoStore, capsys: pytest.CaptureFixture[str]) -> None:
+    report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo-imbalanced",
+                          "--objective", "accuracy")
+    assert report["objective"] == "accuracy"
+    runs = {r["run_name"]: r for r in report["runs"]}
+    assert report["recommended"]["accuracy"] == runs["mlp-8-short"]["run_id"]
+    for run in runs.values():
+        assert 0 < run["final_accuracy"] - run["baseline_accuracy"] <= 0.05
+
+
+@pytest.mark.parametrize("form", ["table", "csv"])
+def test_table_and_csv(demo_store: DemoStore, capsys: pytest.CaptureFixture[str],
+                       form: str) -> None:
+    assert main(["compare", "--tracking-uri", demo_store.uri, "--experiment",
+                 "lossboard-demo", "--format", form]) == 0
+    out = capsys.readouterr().out
+    assert "mlp-256-no-decay-long" in out and "high-accuracy/high-loss" in out
+    if form == "table":
+        assert "If you care about loss: mlp-64-decay-0.3 has the lowest" in out
+    else:
+        assert out.splitlines()[0] == ",".join(RUN_FIELDS)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dashboard.cli", "compare", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_unknown_experiment_exits_2_with_one_line(demo_store: DemoStore) -> None:
+    result = run_cli("--tracking-uri", demo_store.uri, "--experiment", "nope")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"error: no active experiment named 'nope' in {demo_store.uri}"]
+
+
+def test_unreachable_server_exits_2_without_a_traceback() -> None:
+    result = run_cli("--tracking-uri", f"http://127.0.0.1:{free_port()}", "--experiment", "x")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: cannot reach http://127.0.0.1:")
+    assert line.endswith("connection refused (is the tracking server running?)")
+
+
+def test_no_loss_or_accuracy_series_exits_2(sqlite_uri: str, tmp_path: Path) -> None:
+    client = MlflowClient(sqlite_uri)
+    run = client.create_run(client.create_experiment("lr-only"))
+    client.log_metric(run.info.run_id, "lr", 0.1)
+    result = run_cli("--tracking-uri", sqlite_uri, "--experiment", "lr-only")
+    assert result.returncode == 2
+    assert "has both a validation loss and an accuracy series" in result.stderr

@@ -1,0 +1,132 @@
+"""Every reader gives the same frames for the same store, awkward data included."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.analysis import frames as f
+from tests.helpers.mlflow_server import MlflowServer
+from tests.helpers.stores import EXPERIMENT, fresh_postgres_uri, write_awkward_experiment
+from tracking.client_reader import ClientReader, search_all_runs
+from tracking.reader import ExperimentData, ExperimentNotFound, StoreUnreachable, open_reader
+from tracking.sql_reader import SqlReader
+
+
+def canonical(data: ExperimentData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    runs = data.runs.sort_values(f.RUN_ID).reset_index(drop=True)
+    runs = runs[sorted(runs.columns)]
+    history = data.history.sort_values([f.RUN_ID, f.KEY, f.STEP, f.TIMESTAMP, f.VALUE])
+    return runs, history.reset_index(drop=True)
+
+
+def assert_same(a: ExperimentData, b: ExperimentData) -> None:
+    for left, right in zip(canonical(a), canonical(b), strict=True):
+        pd.testing.assert_frame_equal(left, right, check_dtype=False)
+
+
+@pytest.fixture(scope="module")
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory, store_template: Path) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("awkward-sqlite")
+    shutil.copy(store_template, folder / "mlflow.db")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    write_awkward_experiment(uri)
+    yield uri
+
+
+@pytest.fixture(scope="module")
+def postgres_store() -> str:
+    uri = fresh_postgres_uri()
+    write_awkward_experiment(uri)
+    return uri
+
+
+@pytest.mark.parametrize("store", ["sqlite_store", "postgres_store"])
+def test_sql_and_client_readers_agree(store: str, request: pytest.FixtureRequest) -> None:
+    uri = request.getfixturevalue(store)
+    fast = SqlReader(uri).read(EXPERIMENT, include_deleted=True)
+    assert_same(fast, ClientReader(uri).read(EXPERIMENT, include_deleted=True))
+    assert isinstance(open_reader(uri), SqlReader)
+
+
+def test_postgres_gives_the_same_frames_as_sqlite(sqlite_store: str, postgres_store: str) -> None:
+    def by_name(uri: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        data = SqlReader(uri).read(EXPERIMENT)
+        names = data.runs.set_index(f.RUN_ID)[f.RUN_NAME]
+        history = data.history.assign(run_id=data.history[f.RUN_ID].map(names))
+        runs = data.runs.drop(columns=[f.RUN_ID, f.EXPERIMENT_ID, f.START_TIME, f.END_TIME])
+        return canonical(ExperimentData("", "", runs.assign(run_id=runs[f.RUN_NAME]), history))
+
+    for left, right in zip(by_name(sqlite_store), by_name(postgres_store), strict=True):
+        pd.testing.assert_frame_equal(left.drop(columns=[f.TIMESTAMP], errors="ignore"),
+                                      right.drop(columns=[f.TIMESTAMP], errors="ignore"),
+                                      check_dtype=False)
+
+
+def test_rest_path_agrees_with_sql_on_the_servers_store(
+        mlflow_server: MlflowServer) -> None:
+    write_awkward_experiment(mlflow_server.uri)
+    over_rest = open_reader(mlflow_server.uri)
+    assert isinstance(over_rest, ClientReader)
+    local = f"sqlite:///{mlflow_server.root / 'mlflow.db'}"
+    assert_same(over_rest.read(EXPERIMENT), SqlReader(local).read(EXPERIMENT))
+
+
+def test_awkward_values_read_back_as_logged(sqlite_store: str) -> None:
+    data = SqlReader(sqlite_store).read(EXPERIMENT)
+    names = data.runs.set_index(f.RUN_ID)[f.RUN_NAME]
+    history = data.history.assign(name=data.history[f.RUN_ID].map(names))
+    extremes = history[(history["name"] == "extremes") & (history[f.KEY] == "val_loss")]
+    by_step = extremes.set_index(f.STEP)[f.VALUE]
+    assert math.isnan(by_step[1]) and by_step[2] == math.inf and by_step[3] == -math.inf
+    duplicates = history[(history["name"] == "duplicates") & (history[f.KEY] == "val_loss")]
+    assert sorted(duplicates[f.VALUE]) == [0.4, 0.5, 0.9]  # every point kept, as stored
+    assert set(history[history["name"] == "no-accuracy"][f.KEY]) == {"val_loss"}  # lr skipped
+    assert (history[f.SPLIT].dropna().isin(["train", "val"])).all()
+
+
+def test_deleted_runs_only_on_request_and_stale_runs_labelled(sqlite_store: str) -> None:
+    reader = SqlReader(sqlite_store)
+    active = reader.read(EXPERIMENT).runs.set_index(f.RUN_NAME)
+    assert "deleted" not in active.index and len(active) == 6
+    assert bool(active.loc["stale", f.STALE]) and not active[f.STALE].drop("stale").any()
+    assert active.loc["plain", "params.lr"] == "0.1"
+    every = reader.read(EXPERIMENT, include_deleted=True).runs.set_index(f.RUN_NAME)
+    assert every.loc["deleted", f.LIFECYCLE_STAGE] == "deleted"
+
+
+def test_filter_strings_use_mlflows_grammar(sqlite_store: str) -> None:
+    data = SqlReader(sqlite_store).read(EXPERIMENT, filter_string="params.name = 'plain'")
+    assert data.runs[f.RUN_NAME].tolist() == ["plain"]
+    assert set(data.history[f.RUN_ID]) == set(data.runs[f.RUN_ID])
+
+
+def test_paging_never_cuts_runs_off(sqlite_store: str) -> None:
+    experiment_id = SqlReader(sqlite_store).read(EXPERIMENT).experiment_id
+    assert len(list(search_all_runs(sqlite_store, experiment_id, None, False, page_size=2))) == 6
+
+
+def test_an_experiment_with_no_runs_gives_empty_frames(sqlite_store: str) -> None:
+    from mlflow import MlflowClient
+
+    MlflowClient(sqlite_store).create_experiment("empty")
+    for reader in (SqlReader(sqlite_store), ClientReader(sqlite_store)):
+        data = reader.read("empty")
+        assert data.runs.empty and data.history.empty
+        assert list(data.history.columns) == f.HISTORY_COLUMNS
+
+
+@pytest.mark.parametrize("reader", [SqlReader, ClientReader])
+def test_unknown_experiment_is_a_clear_error(sqlite_store: str, reader) -> None:
+    with pytest.raises(ExperimentNotFound, match="no active experiment named 'nope'"):
+        reader(sqlite_store).read("nope")
+
+
+def test_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnreachable, match="cannot open"):
+        SqlReader(f"sqlite:///{tmp_path / 'absent.db'}")

@@ -1,0 +1,80 @@
+import math
+
+import pandas as pd
+
+from dashboard.analysis import frames as f
+from dashboard.analysis.series import (
+    assign_epochs,
+    build_curves,
+    choose_keys_per_run,
+    latest_per_epoch,
+    restore_infinities,
+)
+
+CLAMPED = 1.7976931348623157e308
+
+
+def history(rows: list[tuple[str, str, int, float, int]]) -> pd.DataFrame:
+    """rows of (run_id, key, step, value, timestamp)."""
+    frame = pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
+    frame[f.SPLIT] = None
+    frame[f.METRIC] = None
+    frame[f.EPOCH] = frame[f.STEP].astype(float)
+    return frame[f.HISTORY_COLUMNS]
+
+
+def test_clamped_values_are_infinities_again() -> None:
+    got = restore_infinities(pd.Series([CLAMPED, -CLAMPED, 1.0, math.nan]))
+    assert got.iloc[0] == math.inf and got.iloc[1] == -math.inf and got.iloc[2] == 1.0
+    assert math.isnan(got.iloc[3])
+
+
+def test_global_steps_map_to_the_epoch_metric() -> None:
+    # HF Trainer: loss every 5 steps, epoch logged with it, eval at the end of each epoch
+    frame = history([
+        ("r", "loss", 5, 0.9, 1), ("r", "epoch", 5, 0.5, 1),
+        ("r", "loss", 10, 0.7, 2), ("r", "epoch", 10, 1.0, 2), ("r", "eval_loss", 10, 0.8, 3),
+        ("r", "loss", 15, 0.6, 4), ("r", "epoch", 15, 1.5, 4),
+        ("r", "loss", 20, 0.5, 5), ("r", "epoch", 20, 2.0, 5), ("r", "eval_loss", 20, 0.75, 6),
+        ("plain", "val_loss", 3, 0.1, 1),
+    ])
+    got = assign_epochs(frame).set_index([f.RUN_ID, f.KEY, f.STEP])[f.EPOCH]
+    assert got[("r", "eval_loss", 10)] == 1.0 and got[("r", "eval_loss", 20)] == 2.0
+    assert got[("r", "loss", 15)] == 1.5
+    assert got[("plain", "val_loss", 3)] == 3.0  # no epoch metric: epoch = step
+
+
+def test_steps_between_epoch_marks_take_the_earlier_mark() -> None:
+    frame = history([("r", "epoch", 0, 0.0, 1), ("r", "loss", 7, 0.3, 2),
+                     ("r", "epoch", 10, 1.0, 3), ("r", "loss", 2, 0.4, 0)])
+    got = assign_epochs(frame).set_index([f.KEY, f.STEP])[f.EPOCH]
+    assert got[("loss", 7)] == 0.0 and got[("loss", 2)] == 0.0
+
+
+def test_duplicate_steps_keep_mlflows_latest_value() -> None:
+    frame = history([("r", "val_loss", 1, 0.5, 10), ("r", "val_loss", 1, 0.4, 20),
+                     ("r", "val_loss", 2, 0.3, 5), ("r", "val_loss", 2, 0.2, 5)])
+    got = latest_per_epoch(frame)
+    assert sorted(zip(got[f.EPOCH], got[f.VALUE], strict=True)) == [(1.0, 0.4), (2.0, 0.3)]
+
+
+def test_curves_from_chosen_keys_with_error_flipped_to_accuracy() -> None:
+    frame = history([
+        ("x", "validation_0-logloss", 1, 0.6, 1), ("x", "validation_0-error", 1, 0.25, 1),
+        ("x", "validation_0-logloss", 0, CLAMPED, 0), ("x", "validation_0-error", 0, 0.5, 0),
+        ("k", "val_loss", 1, 0.3, 1), ("k", "val_accuracy", 1, 0.9, 1), ("k", "loss", 1, 0.2, 1),
+    ])
+    choices = choose_keys_per_run(frame)
+    assert choices.loc["x", "accuracy_derived_from"] == "validation_0-error"
+    assert choices.loc["k", "train_loss_key"] == "loss"
+    curves = build_curves(frame, choices).set_index([f.RUN_ID, f.SPLIT, f.METRIC, f.EPOCH])
+    assert curves.loc[("x", "val", "accuracy", 1.0), f.VALUE] == 0.75
+    assert curves.loc[("x", "val", "loss", 0.0), f.VALUE] == math.inf
+    assert curves.loc[("k", "train", "loss", 1.0), f.VALUE] == 0.2
+    assert curves.loc[("k", "val", "accuracy", 1.0), f.VALUE] == 0.9  # not derived: as logged
+    assert len(curves) == 7
+
+
+def test_empty_history_gives_empty_curves() -> None:
+    empty = f.empty_history()
+    assert build_curves(empty, choose_keys_per_run(empty)).columns.tolist() == f.CURVE_COLUMNS

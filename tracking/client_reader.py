@@ -1,0 +1,115 @@
+"""Reading through MLflow's client API: any tracking URI, one request per run and key.
+
+The portable path, and the fallback when the SQL fast path does not know a store's schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.entities import Run, ViewType
+from mlflow.exceptions import MlflowException
+
+from dashboard.analysis import frames as f
+from dashboard.analysis.metric_keys import relevant_keys
+from dashboard.analysis.series import tidy_history
+from tracking.reader import (
+    ExperimentData,
+    ExperimentNotFound,
+    StoreUnreachable,
+    assemble_runs,
+    describe_failure,
+    label_stale,
+)
+
+PAGE_SIZE = 1000
+Progress = Callable[[int, int], None]  # (runs done, runs in all)
+
+
+def search_all_runs(uri: str, experiment_id: str, filter_string: str | None,
+                    include_deleted: bool, page_size: int = PAGE_SIZE) -> Iterator[Run]:
+    """Every matching run, following page tokens: never cut off at a page."""
+    client = MlflowClient(uri)
+    view = ViewType.ALL if include_deleted else ViewType.ACTIVE_ONLY
+    token = None
+    while True:
+        page = client.search_runs([experiment_id], filter_string or "", view,
+                                  max_results=page_size, page_token=token)
+        yield from page
+        token = page.token
+        if not token:
+            return
+
+
+class ClientReader:
+    """`RunReader` over `MlflowClient`: search_runs pages, then get_metric_history calls."""
+
+    def __init__(self, uri: str, threads: int = 4, progress: Progress | None = None) -> None:
+        self.uri = uri
+        self._client = MlflowClient(uri)
+        self._threads = threads
+        self._progress = progress
+
+    def experiment_names(self) -> list[str]:
+        try:
+            return sorted(e.name for e in self._client.search_experiments())
+        except MlflowException as error:
+            raise StoreUnreachable(describe_failure(self.uri, error)) from None
+
+    def _experiment(self, experiment: str) -> tuple[str, str]:
+        try:
+            found = self._client.get_experiment_by_name(experiment)
+            if found is None and experiment.isdigit():
+                found = self._client.get_experiment(experiment)
+        except MlflowException as error:
+            if error.error_code == "RESOURCE_DOES_NOT_EXIST":
+                found = None
+            else:
+                raise StoreUnreachable(describe_failure(self.uri, error)) from None
+        if found is None or found.lifecycle_stage != "active":
+            raise ExperimentNotFound(f"no active experiment named {experiment!r} in {self.uri}")
+        return str(found.experiment_id), str(found.name)
+
+    def read(self, experiment: str, *, filter_string: str | None = None,
+             include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:
+        experiment_id, name = self._experiment(experiment)
+        try:
+            runs = list(search_all_runs(self.uri, experiment_id, filter_string, include_deleted))
+            history = self._history(runs, extra_keys)
+        except MlflowException as error:
+            raise StoreUnreachable(describe_failure(self.uri, error)) from None
+        last_activity = history.groupby(f.RUN_ID)[f.TIMESTAMP].max()
+        return ExperimentData(experiment_id, name, _runs_frame(runs, last_activity), history)
+
+    def _history(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
+        jobs = [(r.info.run_id, key) for r in runs
+                for key in relevant_keys(r.data.metrics, extra) if key in r.data.metrics]
+        rows: list[tuple[str, str, int, float, int]] = []
+        done: set[str] = set()
+        with ThreadPoolExecutor(self._threads) as pool:
+            for (run_id, key), points in zip(jobs, pool.map(self._points, jobs), strict=True):
+                rows += [(run_id, key, m.step, m.value, m.timestamp) for m in points]
+                done.add(run_id)
+                if self._progress:
+                    self._progress(len(done), len(runs))
+        raw = pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
+        return tidy_history(raw)
+
+    def _points(self, job: tuple[str, str]) -> list:  # type: ignore[type-arg]
+        return self._client.get_metric_history(*job)
+
+
+def _runs_frame(runs: list[Run], last_activity: pd.Series) -> pd.DataFrame:
+    base = pd.DataFrame([{
+        f.RUN_ID: r.info.run_id, f.RUN_NAME: r.info.run_name, f.STATUS: r.info.status,
+        f.START_TIME: r.info.start_time, f.END_TIME: r.info.end_time,
+        f.EXPERIMENT_ID: str(r.info.experiment_id), f.LIFECYCLE_STAGE: r.info.lifecycle_stage,
+    } for r in runs], columns=f.RUN_COLUMNS[:-1])
+    params = pd.DataFrame([(r.info.run_id, k, v) for r in runs for k, v in r.data.params.items()],
+                          columns=[f.RUN_ID, f.KEY, f.VALUE])
+    tags = pd.DataFrame([(r.info.run_id, k, v) for r in runs for k, v in r.data.tags.items()],
+                        columns=[f.RUN_ID, f.KEY, f.VALUE])
+    return label_stale(assemble_runs(base, params, tags), last_activity)

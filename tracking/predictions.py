@@ -1,0 +1,38 @@
+"""Validation predictions logged as `lossboard/val_predictions.npz`, fetched for calibration."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+from numpy.typing import NDArray
+
+from tracking import keys
+
+Predictions = tuple[NDArray[np.float32], NDArray[np.int64]]
+_BAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+
+
+def load_predictions(uri: str, run_ids: Iterable[str],
+                     progress: Callable[[int], None] | None = None) -> dict[str, Predictions]:
+    """(proba, labels) for each run that logged predictions; runs without them are skipped."""
+    client = MlflowClient(uri)
+    found: dict[str, Predictions] = {}
+    quiet = os.environ.get(_BAR), os.environ.setdefault(_BAR, "false")  # one bar per file
+    with tempfile.TemporaryDirectory(prefix="lossboard-predictions-") as folder:
+        for done, run_id in enumerate(run_ids, start=1):
+            try:
+                path = client.download_artifacts(run_id, keys.PREDICTIONS_ARTIFACT, folder)
+                with np.load(path) as saved:
+                    found[run_id] = (saved["proba"], saved["labels"])
+            except (MlflowException, OSError, KeyError, ValueError):
+                pass  # no predictions logged (or unreadable): no calibration for this run
+            if progress:
+                progress(done)
+    if quiet[0] is None:
+        os.environ.pop(_BAR, None)
+    return found

@@ -1,0 +1,108 @@
+"""Reading an experiment's runs and histories: one interface, whatever the tracking store.
+
+`open_reader(uri)` picks the path: database URIs get the SQL fast path (checked against
+MLflow's schema revision, falling back to MLflow's client API on a mismatch); anything else
+(http(s) servers, file stores) goes through MLflow's client.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import pandas as pd
+
+from dashboard.analysis import frames as f
+
+STALE_AFTER_SECONDS = 3600.0
+log = logging.getLogger("lossboard.tracking")
+
+
+class ReaderError(Exception):
+    """A problem the user can act on; the message is one clear sentence."""
+
+
+class ExperimentNotFound(ReaderError):
+    pass
+
+
+class StoreUnreachable(ReaderError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExperimentData:
+    experiment_id: str
+    name: str
+    runs: pd.DataFrame  # frames.RUN_COLUMNS + params.* + tags.*
+    history: pd.DataFrame  # frames.HISTORY_COLUMNS
+
+
+class RunReader(Protocol):
+    uri: str
+
+    def experiment_names(self) -> list[str]:
+        """Active experiments, by name."""
+        ...
+
+    def read(self, experiment: str, *, filter_string: str | None = None,
+             include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:
+        """All runs of `experiment` (a name or an id) with the history of the keys that matter:
+        loss, accuracy and error keys, `epoch`, and `extra_keys`."""
+        ...
+
+
+def describe_failure(uri: str, error: BaseException) -> str:
+    """One plain sentence for a store that could not be read."""
+    text = str(error)
+    if "Connection refused" in text or "Failed to establish a new connection" in text:
+        return f"cannot reach {uri}: connection refused (is the tracking server running?)"
+    if "timed out" in text.lower() or "Read timed out" in text:
+        return f"cannot reach {uri}: the server did not answer in time"
+    first = (text.strip().splitlines() or [type(error).__name__])[0]
+    return f"cannot read {uri}: {first[:300]}"
+
+
+def label_stale(runs: pd.DataFrame, last_activity: pd.Series, now: float | None = None,
+                after: float = STALE_AFTER_SECONDS) -> pd.DataFrame:
+    """Mark RUNNING runs with nothing logged for `after` seconds: their process probably died.
+
+    `last_activity` is milliseconds since the epoch per run_id (latest metric timestamp).
+    """
+    now_ms = (time.time() if now is None else now) * 1000
+    activity = runs[f.RUN_ID].map(last_activity).fillna(runs[f.START_TIME]).astype("float64")
+    out = runs.copy()
+    out[f.STALE] = (out[f.STATUS] == "RUNNING") & (now_ms - activity > after * 1000)
+    return out
+
+
+def pivot_key_values(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """(run_id, key, value) rows -> one column per key, named prefix + key, indexed by run."""
+    if rows.empty:
+        return pd.DataFrame(index=pd.Index([], name=f.RUN_ID))
+    wide = rows.pivot_table(index=f.RUN_ID, columns=f.KEY, values=f.VALUE, aggfunc="last")
+    wide.columns = [prefix + str(c) for c in wide.columns]
+    return wide
+
+
+def assemble_runs(base: pd.DataFrame, params: pd.DataFrame, tags: pd.DataFrame) -> pd.DataFrame:
+    """The `runs` frame: base columns, then params.* and tags.* (sorted by name)."""
+    wide = (base.set_index(f.RUN_ID)
+            .join(pivot_key_values(params, f.PARAM_PREFIX).sort_index(axis=1))
+            .join(pivot_key_values(tags, f.TAG_PREFIX).sort_index(axis=1)))
+    return wide.reset_index()
+
+
+def open_reader(uri: str) -> RunReader:
+    """The fastest reader for `uri`: SQL for database stores MLflow's schema matches, else
+    MLflow's client API (http(s) servers, file stores, unknown schema revisions)."""
+    from tracking import client_reader, sql_reader
+
+    if sql_reader.supports(uri):
+        try:
+            return sql_reader.SqlReader(uri)
+        except sql_reader.SchemaMismatch as mismatch:
+            log.warning("%s; reading through MLflow's client instead (slower)", mismatch)
+    return client_reader.ClientReader(uri)
