@@ -12,4 +12,6 @@ cat <<TXT
 The demo runs are in $uri. To browse them now with MLflow's own UI:
   .venv/bin/mlflow ui --backend-store-uri $uri --host 127.0.0.1 --port 5000
 and open http://127.0.0.1:5000 (Lossboard's dashboard replaces this step once it lands).
+Where loss and accuracy disagree, on the terminal:
+  .venv/bin/lossboard compare --experiment lossboard-demo --tracking-uri $uri
 TXT
