@@ -59,7 +59,8 @@ class ClientReader:
         except MlflowException as error:
             raise StoreUnreachable(describe_failure(self.uri, error)) from None
 
-    def _experiment(self, experiment: str) -> tuple[str, str]:
+    def find_experiment(self, experiment: str) -> tuple[str, str]:
+        """(id, name) of an active experiment given by name or id."""
         try:
             found = self._client.get_experiment_by_name(experiment)
             if found is None and experiment.isdigit():
@@ -75,14 +76,14 @@ class ClientReader:
 
     def read(self, experiment: str, *, filter_string: str | None = None,
              include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:
-        experiment_id, name = self._experiment(experiment)
+        experiment_id, name = self.find_experiment(experiment)
         try:
             runs = list(search_all_runs(self.uri, experiment_id, filter_string, include_deleted))
             history = self._history(runs, extra_keys)
         except MlflowException as error:
             raise StoreUnreachable(describe_failure(self.uri, error)) from None
         last_activity = history.groupby(f.RUN_ID)[f.TIMESTAMP].max()
-        return ExperimentData(experiment_id, name, _runs_frame(runs, last_activity), history)
+        return ExperimentData(experiment_id, name, runs_frame(runs, last_activity), history)
 
     def _history(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
         jobs = [(r.info.run_id, key) for r in runs
@@ -102,7 +103,8 @@ class ClientReader:
         return self._client.get_metric_history(*job)
 
 
-def _runs_frame(runs: list[Run], last_activity: pd.Series) -> pd.DataFrame:
+def runs_frame(runs: list[Run], last_activity: pd.Series) -> pd.DataFrame:
+    """The `runs` frame from MLflow `Run` objects."""
     base = pd.DataFrame([{
         f.RUN_ID: r.info.run_id, f.RUN_NAME: r.info.run_name, f.STATUS: r.info.status,
         f.START_TIME: r.info.start_time, f.END_TIME: r.info.end_time,

@@ -98,11 +98,13 @@ def assemble_runs(base: pd.DataFrame, params: pd.DataFrame, tags: pd.DataFrame) 
 def open_reader(uri: str) -> RunReader:
     """The fastest reader for `uri`: SQL for database stores MLflow's schema matches, else
     MLflow's client API (http(s) servers, file stores, unknown schema revisions)."""
-    from tracking import client_reader, sql_reader
+    from tracking import client_reader, rest_reader, sql_reader
 
     if sql_reader.supports(uri):
         try:
             return sql_reader.SqlReader(uri)
         except sql_reader.SchemaMismatch as mismatch:
             log.warning("%s; reading through MLflow's client instead (slower)", mismatch)
+    if uri.startswith(("http://", "https://")):
+        return rest_reader.RestReader(uri)
     return client_reader.ClientReader(uri)

@@ -13,8 +13,10 @@ import pytest
 from dashboard.analysis import frames as f
 from tests.helpers.mlflow_server import MlflowServer
 from tests.helpers.stores import EXPERIMENT, fresh_postgres_uri, write_awkward_experiment
+from tracking import rest_reader
 from tracking.client_reader import ClientReader, search_all_runs
 from tracking.reader import ExperimentData, ExperimentNotFound, StoreUnreachable, open_reader
+from tracking.rest_reader import RestReader
 from tracking.sql_reader import SqlReader
 
 
@@ -68,13 +70,17 @@ def test_postgres_gives_the_same_frames_as_sqlite(sqlite_store: str, postgres_st
                                       check_dtype=False)
 
 
-def test_rest_path_agrees_with_sql_on_the_servers_store(
-        mlflow_server: MlflowServer) -> None:
+def test_rest_and_client_paths_agree_with_sql_on_the_servers_store(
+        mlflow_server: MlflowServer, monkeypatch: pytest.MonkeyPatch) -> None:
     write_awkward_experiment(mlflow_server.uri)
+    local = SqlReader(f"sqlite:///{mlflow_server.root / 'mlflow.db'}").read(EXPERIMENT)
     over_rest = open_reader(mlflow_server.uri)
-    assert isinstance(over_rest, ClientReader)
-    local = f"sqlite:///{mlflow_server.root / 'mlflow.db'}"
-    assert_same(over_rest.read(EXPERIMENT), SqlReader(local).read(EXPERIMENT))
+    assert isinstance(over_rest, RestReader)
+    assert_same(over_rest.read(EXPERIMENT), local)
+    assert_same(ClientReader(mlflow_server.uri).read(EXPERIMENT), local)
+    # answers capped at 2 points: full batches are split, single runs read page by page
+    monkeypatch.setattr(rest_reader, "MAX_POINTS_PER_CALL", 2)
+    assert_same(RestReader(mlflow_server.uri).read(EXPERIMENT), local)
 
 
 def test_awkward_values_read_back_as_logged(sqlite_store: str) -> None:
