@@ -5,20 +5,21 @@ The portable path, and the fallback when the SQL fast path does not know a store
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 from mlflow import MlflowClient
-from mlflow.entities import Run, ViewType
+from mlflow.entities import Metric, Run, ViewType
 from mlflow.exceptions import MlflowException
 
 from dashboard.analysis import frames as f
 from dashboard.analysis.metric_keys import relevant_keys
 from dashboard.analysis.series import tidy_history
 from tracking.reader import (
-    ExperimentData,
     ExperimentNotFound,
+    ReaderBase,
+    RunsData,
     StoreUnreachable,
     assemble_runs,
     describe_failure,
@@ -44,7 +45,7 @@ def search_all_runs(uri: str, experiment_id: str, filter_string: str | None,
             return
 
 
-class ClientReader:
+class ClientReader(ReaderBase):
     """`RunReader` over `MlflowClient`: search_runs pages, then get_metric_history calls."""
 
     def __init__(self, uri: str, threads: int = 4, progress: Progress | None = None) -> None:
@@ -74,18 +75,28 @@ class ClientReader:
             raise ExperimentNotFound(f"no active experiment named {experiment!r} in {self.uri}")
         return str(found.experiment_id), str(found.name)
 
-    def read(self, experiment: str, *, filter_string: str | None = None,
-             include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:
+    def read_runs(self, experiment: str, *, filter_string: str | None = None,
+                  include_deleted: bool = False) -> RunsData:
         experiment_id, name = self.find_experiment(experiment)
         try:
             runs = list(search_all_runs(self.uri, experiment_id, filter_string, include_deleted))
-            history = self._history(runs, extra_keys)
         except MlflowException as error:
             raise StoreUnreachable(describe_failure(self.uri, error)) from None
-        last_activity = history.groupby(f.RUN_ID)[f.TIMESTAMP].max()
-        return ExperimentData(experiment_id, name, runs_frame(runs, last_activity), history)
+        return RunsData(experiment_id, name, runs_frame(runs), runs)
 
-    def _history(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
+    def read_history(self, runs: RunsData, *, run_ids: Collection[str] | None = None,
+                     extra_keys: tuple[str, ...] = (), since: int | None = None) -> pd.DataFrame:
+        wanted = [r for r in runs.source if run_ids is None or r.info.run_id in set(run_ids)]
+        try:
+            raw = self._points_of(wanted, extra_keys)
+        except MlflowException as error:
+            raise StoreUnreachable(describe_failure(self.uri, error)) from None
+        if since is not None:
+            raw = raw[raw[f.TIMESTAMP] >= since]
+        return tidy_history(raw)
+
+    def _points_of(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
+        """Raw points, one get_metric_history call per run and key, a few at a time."""
         jobs = [(r.info.run_id, key) for r in runs
                 for key in relevant_keys(r.data.metrics, extra) if key in r.data.metrics]
         rows: list[tuple[str, str, int, float, int]] = []
@@ -96,14 +107,18 @@ class ClientReader:
                 done.add(run_id)
                 if self._progress:
                     self._progress(len(done), len(runs))
-        raw = pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
-        return tidy_history(raw)
+        return pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
 
     def _points(self, job: tuple[str, str]) -> list:  # type: ignore[type-arg]
         return self._client.get_metric_history(*job)
 
 
-def runs_frame(runs: list[Run], last_activity: pd.Series) -> pd.DataFrame:
+def latest_metrics(run: Run) -> list[Metric]:
+    """A run's latest metric values with their steps and timestamps, as search returns them."""
+    return list(getattr(run.data, "_metric_objs", []))
+
+
+def runs_frame(runs: list[Run]) -> pd.DataFrame:
     """The `runs` frame from MLflow `Run` objects."""
     base = pd.DataFrame([{
         f.RUN_ID: r.info.run_id, f.RUN_NAME: r.info.run_name, f.STATUS: r.info.status,
@@ -114,4 +129,7 @@ def runs_frame(runs: list[Run], last_activity: pd.Series) -> pd.DataFrame:
                           columns=[f.RUN_ID, f.KEY, f.VALUE])
     tags = pd.DataFrame([(r.info.run_id, k, v) for r in runs for k, v in r.data.tags.items()],
                         columns=[f.RUN_ID, f.KEY, f.VALUE])
+    last_activity = pd.Series({r.info.run_id: max((m.timestamp for m in latest_metrics(r)),
+                                                  default=r.info.start_time) for r in runs},
+                              dtype="float64")
     return label_stale(assemble_runs(base, params, tags), last_activity)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -40,6 +41,16 @@ class ExperimentData:
     history: pd.DataFrame  # frames.HISTORY_COLUMNS
 
 
+@dataclass(frozen=True)
+class RunsData:
+    """An experiment's runs, and what the reader that found them needs to read their history."""
+
+    experiment_id: str
+    name: str
+    runs: pd.DataFrame
+    source: Any = field(default=None, repr=False)
+
+
 class RunReader(Protocol):
     uri: str
 
@@ -47,11 +58,41 @@ class RunReader(Protocol):
         """Active experiments, by name."""
         ...
 
+    def read_runs(self, experiment: str, *, filter_string: str | None = None,
+                  include_deleted: bool = False) -> RunsData:
+        """The runs of `experiment` (a name or an id), active only unless asked."""
+        ...
+
+    def read_history(self, runs: RunsData, *, run_ids: Collection[str] | None = None,
+                     extra_keys: tuple[str, ...] = (), since: int | None = None) -> pd.DataFrame:
+        """History of `run_ids` (default: all of `runs`) for the keys that matter: loss,
+        accuracy and error keys, `epoch`, and `extra_keys`. With `since` (ms since the epoch),
+        only points stamped at or after it."""
+        ...
+
     def read(self, experiment: str, *, filter_string: str | None = None,
              include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:
-        """All runs of `experiment` (a name or an id) with the history of the keys that matter:
-        loss, accuracy and error keys, `epoch`, and `extra_keys`."""
+        """`read_runs` and then `read_history` of all of them."""
         ...
+
+
+class ReaderBase:
+    """`read` for readers that implement `read_runs` and `read_history`."""
+
+    def read_runs(self, experiment: str, *, filter_string: str | None = None,
+                  include_deleted: bool = False) -> RunsData:
+        raise NotImplementedError
+
+    def read_history(self, runs: RunsData, *, run_ids: Collection[str] | None = None,
+                     extra_keys: tuple[str, ...] = (), since: int | None = None) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def read(self, experiment: str, *, filter_string: str | None = None,
+             include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:
+        runs = self.read_runs(experiment, filter_string=filter_string,
+                              include_deleted=include_deleted)
+        history = self.read_history(runs, extra_keys=extra_keys)
+        return ExperimentData(runs.experiment_id, runs.name, runs.runs, history)
 
 
 def describe_failure(uri: str, error: BaseException) -> str:

@@ -18,8 +18,7 @@ from mlflow.utils.rest_utils import http_request
 
 from dashboard.analysis import frames as f
 from dashboard.analysis.metric_keys import relevant_keys
-from dashboard.analysis.series import tidy_history
-from tracking.client_reader import ClientReader, Progress
+from tracking.client_reader import ClientReader, Progress, latest_metrics
 from tracking.reader import StoreUnreachable, describe_failure
 
 BULK_ENDPOINT = "/ajax-api/2.0/mlflow/metrics/get-history-bulk"
@@ -48,9 +47,7 @@ def batches(runs: list[Run], key: str) -> Iterator[list[str]]:
 
 
 def _latest_step(run: Run, key: str) -> int:
-    # search results carry latest values only; their steps are in the protobuf-backed entity
-    metrics = getattr(run.data, "_metric_objs", [])
-    return max((m.step for m in metrics if m.key == key), default=100)
+    return max((m.step for m in latest_metrics(run) if m.key == key), default=100)
 
 
 class RestReader(ClientReader):
@@ -60,7 +57,7 @@ class RestReader(ClientReader):
         super().__init__(uri, threads, progress)
         self._creds = get_default_host_creds(uri)  # type: ignore[no-untyped-call]
 
-    def _history(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
+    def _points_of(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
         keys = relevant_keys({k for r in runs for k in r.data.metrics}, extra)
         jobs = [(key, batch) for key in keys for batch in batches(runs, key)]
         rows: list[Point] = []
@@ -69,8 +66,7 @@ class RestReader(ClientReader):
                 rows += points
                 if self._progress:
                     self._progress(done, len(jobs))
-        raw = pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
-        return tidy_history(raw)
+        return pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
 
     def _fetch(self, job: tuple[str, list[str]]) -> list[Point]:
         key, run_ids = job

@@ -8,7 +8,7 @@ to MLflow's client API. SQLite files are opened read-only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import pandas as pd
@@ -18,9 +18,10 @@ from dashboard.analysis.metric_keys import relevant_keys
 from dashboard.analysis.series import tidy_history
 from tracking.client_reader import search_all_runs
 from tracking.reader import (
-    ExperimentData,
     ExperimentNotFound,
+    ReaderBase,
     ReaderError,
+    RunsData,
     StoreUnreachable,
     assemble_runs,
     label_stale,
@@ -48,13 +49,15 @@ def _connect(uri: str) -> Any:
         path = uri[len(f"{scheme}:///"):]
         if not path or path == ":memory:":
             raise ReaderError("an in-memory SQLite store cannot be read from another process")
-        return sqlite.connect(f"file:{path}?mode=ro")
+        # autocommit: otherwise the first query opens a transaction whose snapshot the
+        # connection keeps, and a long-lived reader never sees new runs or points
+        return sqlite.connect(f"file:{path}?mode=ro", autocommit=True)
     import adbc_driver_postgresql.dbapi as postgresql
 
-    return postgresql.connect(f"postgresql:{rest}")
+    return postgresql.connect(f"postgresql:{rest}", autocommit=True)
 
 
-class SqlReader:
+class SqlReader(ReaderBase):
     """`RunReader` over MLflow's SQL tables."""
 
     def __init__(self, uri: str) -> None:
@@ -82,7 +85,6 @@ class SqlReader:
                 frame: pd.DataFrame = cursor.fetch_arrow_table().to_pandas()
                 return frame
         except Exception as error:
-            self._conn.rollback()
             raise StoreUnreachable(f"reading {self.uri} failed: {_first_line(error)}") from None
 
     def _check_schema(self) -> None:
@@ -113,20 +115,18 @@ class SqlReader:
             raise ExperimentNotFound(f"no active experiment named {experiment!r} in {self.uri}")
         return str(found["experiment_id"].iloc[0]), str(found["name"].iloc[0])
 
-    def read(self, experiment: str, *, filter_string: str | None = None,
-             include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:
+    def read_runs(self, experiment: str, *, filter_string: str | None = None,
+                  include_deleted: bool = False) -> RunsData:
         experiment_id, name = self._experiment(experiment)
         stages = ("active", "deleted") if include_deleted else ("active",)
         scope = (f"FROM runs r WHERE r.experiment_id = ? AND r.lifecycle_stage IN "
                  f"({', '.join('?' * len(stages))})")
         args: list[object] = [int(experiment_id), *stages]
         runs = self._runs(scope, args)
-        history = self._history(scope, args, extra_keys)
         if filter_string:
             keep = _filtered_run_ids(self.uri, experiment_id, filter_string, include_deleted)
             runs = runs[runs[f.RUN_ID].isin(keep)].reset_index(drop=True)
-            history = history[history[f.RUN_ID].isin(keep)].reset_index(drop=True)
-        return ExperimentData(experiment_id, name, runs, history)
+        return RunsData(experiment_id, name, runs, (scope, args, bool(filter_string)))
 
     def _runs(self, scope: str, args: list[object]) -> pd.DataFrame:
         base = self._query(
@@ -144,16 +144,27 @@ class SqlReader:
         runs = assemble_runs(base, params, tags)
         return label_stale(runs, activity.set_index(f.RUN_ID)["last"])
 
-    def _history(self, scope: str, args: list[object], extra: tuple[str, ...]) -> pd.DataFrame:
-        owned = f"m.run_uuid IN (SELECT r.run_uuid {scope})"
+    def read_history(self, runs: RunsData, *, run_ids: Collection[str] | None = None,
+                     extra_keys: tuple[str, ...] = (), since: int | None = None) -> pd.DataFrame:
+        scope, args, filtered = runs.source
+        if run_ids is None and filtered:
+            run_ids = list(runs.runs[f.RUN_ID])
+        if run_ids is not None:
+            ids = list(run_ids)
+            if not ids:
+                return tidy_history(pd.DataFrame())
+            owned, args = f"m.run_uuid IN ({', '.join('?' * len(ids))})", ids
+        else:
+            owned = f"m.run_uuid IN (SELECT r.run_uuid {scope})"
         names = self._query(f"SELECT DISTINCT m.key FROM latest_metrics m WHERE {owned}", args)
-        keys = relevant_keys(names["key"].astype(str), extra)
+        keys = relevant_keys(names["key"].astype(str), extra_keys)
         if not keys:
             return tidy_history(pd.DataFrame())
+        newer = "" if since is None else " AND m.timestamp >= ?"
         raw = self._query(
             "SELECT m.run_uuid AS run_id, m.key, m.step, m.value, m.timestamp, m.is_nan "
-            f"FROM metrics m WHERE {owned} AND m.key IN ({', '.join('?' * len(keys))})",
-            [*args, *keys])
+            f"FROM metrics m WHERE {owned} AND m.key IN ({', '.join('?' * len(keys))}){newer}",
+            [*args, *keys, *([] if since is None else [since])])
         raw[f.VALUE] = raw[f.VALUE].where(~raw["is_nan"].astype(bool), float("nan"))
         return tidy_history(raw)
 

@@ -136,3 +136,20 @@ def test_unknown_experiment_is_a_clear_error(sqlite_store: str, reader) -> None:
 def test_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreUnreachable, match="cannot open"):
         SqlReader(f"sqlite:///{tmp_path / 'absent.db'}")
+
+
+@pytest.mark.parametrize("store", ["sqlite_store", "postgres_store"])
+def test_a_long_lived_reader_sees_what_is_written_after_it_opened(
+        store: str, request: pytest.FixtureRequest) -> None:
+    from mlflow import MlflowClient
+
+    uri = request.getfixturevalue(store)
+    reader = SqlReader(uri)
+    before = reader.read(EXPERIMENT)
+    client = MlflowClient(uri)
+    run = client.create_run(before.experiment_id, run_name="late")
+    client.log_metric(run.info.run_id, "val_loss", 0.1, step=1)
+    after = reader.read(EXPERIMENT)
+    assert len(after.runs) == len(before.runs) + 1
+    assert len(after.history) == len(before.history) + 1
+    client.delete_run(run.info.run_id)
