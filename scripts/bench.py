@@ -4,6 +4,9 @@
 
   sweep   the default demo sweep: the cost of logging to MLflow, as a ratio to the same training
           with logging switched off, and the wall time of `scripts/train.py` (target <= 60 s)
+  reader  reading an experiment of --runs x --epochs x 4 metrics: Lossboard's SQL reader cold and
+          warm against MLflow's client path, and its REST reader against the bulk-interval
+          endpoint MLflow's UI uses; SQLite and PostgreSQL (see scripts/bench_reader.py)
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from mlflow import MlflowClient  # noqa: E402
 
+from scripts.bench_reader import bench_readers  # noqa: E402
 from tracking import TrackingSettings  # noqa: E402
 from training.datasets import load_split  # noqa: E402
 from training.loop import fit_and_log, train_planned  # noqa: E402
@@ -86,15 +90,18 @@ def bench_sweep(seed: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", metavar="BENCH", help="sweep (default: all)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("which", nargs="*", metavar="BENCH", help="sweep, reader (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="sweep: training seed")
+    parser.add_argument("--runs", type=int, default=1000, help="reader: runs (default 1000)")
+    parser.add_argument("--epochs", type=int, default=100, help="reader: epochs (default 100)")
     args = parser.parse_args()
-    benches = {"sweep": bench_sweep}
+    benches = {"sweep": lambda: bench_sweep(args.seed),
+               "reader": lambda: bench_readers(args.runs, args.epochs)}
     unknown = set(args.which) - set(benches)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     for name in args.which or list(benches):
-        benches[name](args.seed)
+        benches[name]()
     return 0
 
 

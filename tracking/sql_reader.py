@@ -16,7 +16,6 @@ import pandas as pd
 from dashboard.analysis import frames as f
 from dashboard.analysis.metric_keys import relevant_keys
 from dashboard.analysis.series import tidy_history
-from tracking.client_reader import search_all_runs
 from tracking.reader import (
     ExperimentNotFound,
     ReaderBase,
@@ -172,6 +171,8 @@ class SqlReader(ReaderBase):
 def _filtered_run_ids(uri: str, experiment_id: str, filter_string: str,
                       include_deleted: bool) -> set[str]:
     """Run ids matching an MLflow filter string, by MLflow's own search (it owns the grammar)."""
+    from tracking.client_reader import search_all_runs  # imports mlflow: only when filtering
+
     return {run.info.run_id for run in search_all_runs(uri, experiment_id, filter_string,
                                                         include_deleted)}
 

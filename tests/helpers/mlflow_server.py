@@ -19,11 +19,12 @@ def free_port() -> int:
 
 
 class MlflowServer:
-    """`mlflow server` over a SQLite store in `root`, bound to 127.0.0.1:`port`."""
+    """`mlflow server` over a store (default: SQLite in `root`), bound to 127.0.0.1:`port`."""
 
-    def __init__(self, root: Path, port: int | None = None) -> None:
+    def __init__(self, root: Path, port: int | None = None, backend_uri: str | None = None) -> None:
         self.root = root
         self.port = port or free_port()
+        self.backend_uri = backend_uri or f"sqlite:///{root / 'mlflow.db'}"
         self.log_path = root / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -35,7 +36,7 @@ class MlflowServer:
         mlflow = str(Path(sys.executable).with_name("mlflow"))
         return [
             mlflow, "server",
-            "--backend-store-uri", f"sqlite:///{self.root / 'mlflow.db'}",
+            "--backend-store-uri", self.backend_uri,
             "--artifacts-destination", str(self.root / "artifacts"),
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
         ]
