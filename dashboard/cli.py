@@ -48,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     training_cli.add_arguments(train)
     train.set_defaults(handler=training_cli.run)
     comparing = commands.add_parser(
-        "compare", help="where loss and accuracy disagree in an experiment")
-    compare_cli.describe(comparing)
+        "compare", help="where loss and accuracy disagree in an experiment",
+        description=compare_cli.DESCRIPTION)
     compare_cli.add_arguments(comparing)
     comparing.set_defaults(handler=compare_cli.run)
     replay = commands.add_parser(

@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import sys
-from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -20,6 +19,9 @@ from tracking.reader import ExperimentData, ReaderError, open_reader
 from tracking.retry import single_attempt
 from tracking.settings import SettingsError
 
+DESCRIPTION = ("Compare the runs of an experiment where validation loss and accuracy disagree: "
+               "final and best values, quadrant, Pareto front, divergence epoch, baseline, "
+               "calibration, and a recommended run per objective.")
 TABLE_COLUMNS = ["run_name", "status", "epochs", "final_loss", "final_accuracy", "quadrant",
                  "pareto", "divergence_epoch", "baseline_accuracy", "ece", "calibrated_loss"]
 
@@ -85,9 +87,14 @@ def run(args: argparse.Namespace) -> int:
     uri = args.tracking_uri or settings.tracking_uri
     extra = tuple(k for k in (args.loss_key, args.accuracy_key) if k)
     try:
-        with single_attempt(settings.request_timeout, retries=2):
-            data = open_reader(uri).read(args.experiment, filter_string=args.filter,
-                                         extra_keys=extra)
+        with single_attempt(settings.request_timeout, retries=2), tqdm(
+                desc="histories", file=sys.stderr, disable=None, leave=False) as bar:
+            def advance(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            data = open_reader(uri, advance).read(args.experiment, filter_string=args.filter,
+                                                  extra_keys=extra)
             calibration = _calibration(uri, data)
     except ReaderError as error:
         return _fail(str(error))
@@ -99,8 +106,3 @@ def run(args: argparse.Namespace) -> int:
     print(render(comparison, data.name, args.objective, args.format))
     return 0
 
-
-def describe(parser: Any) -> None:
-    parser.description = ("Compare the runs of an experiment where validation loss and accuracy "
-                          "disagree: final and best values, quadrant, Pareto front, divergence "
-                          "epoch, baseline, calibration, and a recommended run per objective.")

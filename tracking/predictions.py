@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from mlflow import MlflowClient
@@ -22,8 +23,7 @@ def load_predictions(uri: str, run_ids: Iterable[str],
     """(proba, labels) for each run that logged predictions; runs without them are skipped."""
     client = MlflowClient(uri)
     found: dict[str, Predictions] = {}
-    quiet = os.environ.get(_BAR), os.environ.setdefault(_BAR, "false")  # one bar per file
-    with tempfile.TemporaryDirectory(prefix="lossboard-predictions-") as folder:
+    with _no_bar_per_file(), tempfile.TemporaryDirectory(prefix="lossboard-") as folder:
         for done, run_id in enumerate(run_ids, start=1):
             try:
                 path = client.download_artifacts(run_id, keys.PREDICTIONS_ARTIFACT, folder)
@@ -33,6 +33,18 @@ def load_predictions(uri: str, run_ids: Iterable[str],
                 pass  # no predictions logged (or unreadable): no calibration for this run
             if progress:
                 progress(done)
-    if quiet[0] is None:
-        os.environ.pop(_BAR, None)
     return found
+
+
+@contextmanager
+def _no_bar_per_file() -> Iterator[None]:
+    """MLflow draws a progress bar for every artifact download; the caller draws one for all."""
+    before = os.environ.get(_BAR)
+    os.environ[_BAR] = "false"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(_BAR, None)
+        else:
+            os.environ[_BAR] = before

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -136,9 +136,10 @@ def assemble_runs(base: pd.DataFrame, params: pd.DataFrame, tags: pd.DataFrame) 
     return wide.reset_index()
 
 
-def open_reader(uri: str) -> RunReader:
+def open_reader(uri: str, progress: Callable[[int, int], None] | None = None) -> RunReader:
     """The fastest reader for `uri`: SQL for database stores MLflow's schema matches, else
-    MLflow's client API (http(s) servers, file stores, unknown schema revisions)."""
+    MLflow's client API (http(s) servers, file stores, unknown schema revisions), which call
+    `progress(done, total)` as histories arrive."""
     from tracking import client_reader, rest_reader, sql_reader
 
     if sql_reader.supports(uri):
@@ -147,5 +148,5 @@ def open_reader(uri: str) -> RunReader:
         except sql_reader.SchemaMismatch as mismatch:
             log.warning("%s; reading through MLflow's client instead (slower)", mismatch)
     if uri.startswith(("http://", "https://")):
-        return rest_reader.RestReader(uri)
-    return client_reader.ClientReader(uri)
+        return rest_reader.RestReader(uri, progress=progress)
+    return client_reader.ClientReader(uri, progress=progress)

@@ -31,7 +31,7 @@ def restore_infinities(values: pd.Series) -> pd.Series:
 def assign_epochs(history: pd.DataFrame) -> pd.DataFrame:
     """Fill `epoch`: from the run's `epoch` metric at the same or nearest earlier step when it
     has one (HF Trainer, Lightning log global steps), else the step itself."""
-    out = history.copy()
+    out = history.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
     out[f.EPOCH] = out[f.STEP].astype("float64")
     marks = out[out[f.KEY] == EPOCH_KEY]
     if marks.empty:
@@ -105,11 +105,14 @@ def tidy_history(raw: pd.DataFrame) -> pd.DataFrame:
     restored, split and metric read from each key, epochs assigned."""
     if raw.empty:
         return f.empty_history()
-    out = raw[[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP]].copy()
-    out[f.VALUE] = restore_infinities(out[f.VALUE].astype("float64"))
-    roles = {key: classify(key) for key in out[f.KEY].unique()}
-    out[f.SPLIT] = out[f.KEY].map({k: r.split if r else None for k, r in roles.items()})
-    out[f.METRIC] = out[f.KEY].map({k: r.metric if r else None for k, r in roles.items()})
-    out[f.EPOCH] = 0.0
+    out = raw[[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP]].astype(
+        {k: f.HISTORY_DTYPES[k] for k in (f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP)})
+    out[f.VALUE] = restore_infinities(out[f.VALUE])
+    # read each distinct key once, then spread by category codes: no per-row Python work
+    keys = out[f.KEY].astype("category")
+    roles = [classify(str(k)) for k in keys.cat.categories]
+    for column, part in ((f.SPLIT, "split"), (f.METRIC, "metric")):
+        names = pd.array([getattr(r, part) if r else None for r in roles], dtype="string")
+        out[column] = names.take(keys.cat.codes.to_numpy())
     out = assign_epochs(out)
-    return out[f.HISTORY_COLUMNS].astype(f.HISTORY_DTYPES).reset_index(drop=True)
+    return out[f.HISTORY_COLUMNS].reset_index(drop=True)
