@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv with Python >= 3.11 and install Lossboard and its dev tools (pinned by
-# constraints.txt). Re-running is quick: it reinstalls only when pyproject.toml or
-# constraints.txt changed.
+# Create .venv with Python >= 3.11 and install Lossboard with the extras named in $1 (default
+# "dev"; scripts/test.sh adds "autolog"), pinned by constraints.txt. Re-running is quick: it
+# reinstalls only when pyproject.toml or constraints.txt changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,10 +24,11 @@ if [ ! -x .venv/bin/python ]; then
   }
 fi
 
-stamp=.venv/.lossboard-installed
+extras=${1:-dev}
+stamp=".venv/.lossboard-installed-${extras//,/-}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   echo "Installing Lossboard into .venv (a minute or two the first time)" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".[dev]"
+  .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".[$extras]"
   touch "$stamp"
 fi
