@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
-from dashboard.cli import main
+from tests.helpers.autolog import compared_runs, write_runs
 
 DATA = """
 import mlflow
@@ -60,22 +55,12 @@ EXPECTED_KEYS = {  # run -> (loss key, error key read as accuracy)
 
 @pytest.fixture(scope="module")
 def autologged(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("autolog")
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    for script in SCRIPTS.values():
-        code = DATA + textwrap.dedent(script)
-        result = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True,
-                                text=True, timeout=300, env={"MLFLOW_TRACKING_URI": uri,
-                                                             "PATH": "/usr/bin:/bin"})
-        assert result.returncode == 0, result.stderr[-2000:]
-    return uri
+    return write_runs(tmp_path_factory.mktemp("autolog"), DATA, SCRIPTS)
 
 
 def test_autologged_keys_are_found_and_error_becomes_accuracy(
         autologged: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", "--tracking-uri", autologged, "--experiment", "autologged",
-                 "--format", "json"]) == 0
-    runs = {r["run_name"]: r for r in json.loads(capsys.readouterr().out)["runs"]}
+    runs = compared_runs(autologged, capsys)
     assert set(runs) == set(SCRIPTS)
     for name, (loss_key, error_key) in EXPECTED_KEYS.items():
         run = runs[name]
@@ -88,9 +73,7 @@ def test_autologged_keys_are_found_and_error_becomes_accuracy(
 
 def test_a_users_keys_override_the_detection(autologged: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", "--tracking-uri", autologged, "--experiment", "autologged",
-                 "--format", "json", "--loss-key", "validation_0-logloss",
-                 "--accuracy-key", "validation_0-error"]) == 0
-    runs = {r["run_name"]: r for r in json.loads(capsys.readouterr().out)["runs"]}
+    runs = compared_runs(autologged, capsys, "--loss-key", "validation_0-logloss",
+                         "--accuracy-key", "validation_0-error")
     assert runs["xgboost-sklearn"]["loss_key"] == "validation_0-logloss"
     assert runs["xgboost-train"]["loss_key"] == "validation-logloss"  # it has no such key

@@ -3,15 +3,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
-from dashboard.cli import main
+from tests.helpers.autolog import compared_runs, write_runs
 
 DATA = """
 import mlflow, numpy as np
@@ -124,24 +118,14 @@ EXPECTED = {  # run -> (validation loss key, accuracy key, epochs, the epoch num
 @pytest.fixture(scope="module")
 def autologged(tmp_path_factory: pytest.TempPathFactory) -> str:
     pytest.importorskip("torch", reason="install the 'autolog' extra (scripts/test.sh does)")
-    folder = tmp_path_factory.mktemp("autolog-torch")
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    env = {"MLFLOW_TRACKING_URI": uri, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "KERAS_BACKEND": "torch", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "HOME": str(folder), "MLFLOW_EXPERIMENT_NAME": "autologged"}
-    for name, script in SCRIPTS.items():
-        code = DATA + textwrap.dedent(script)
-        result = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True,
-                                text=True, timeout=600, env=env)
-        assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
-    return uri
+    return write_runs(tmp_path_factory.mktemp("autolog-torch"), DATA, SCRIPTS, env={
+        "KERAS_BACKEND": "torch", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+        "MLFLOW_EXPERIMENT_NAME": "autologged"})
 
 
 def test_keras_lightning_and_hf_runs_need_no_configuration(
         autologged: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", "--tracking-uri", autologged, "--experiment", "autologged",
-                 "--format", "json"]) == 0
-    runs = {r["run_name"]: r for r in json.loads(capsys.readouterr().out)["runs"]}
+    runs = compared_runs(autologged, capsys)
     assert set(runs) == set(SCRIPTS)
     for name, (loss_key, accuracy_key, epochs, numbers) in EXPECTED.items():
         run = runs[name]
