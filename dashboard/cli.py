@@ -1,4 +1,4 @@
-"""`lossboard`: the command line. Sub-commands: train, compare, replay."""
+"""`lossboard`: the command line. Sub-commands: train, compare, serve, replay."""
 
 from __future__ import annotations
 
@@ -37,6 +37,26 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    # imported here: dash is only needed to serve, not to train or compare
+    from dashboard.app import create_app
+    from dashboard.settings import DashboardSettings
+    from tracking.cache import CachedReader
+    from tracking.reader import ReaderError, open_reader
+
+    try:
+        settings = DashboardSettings.from_env()
+        reader = CachedReader(open_reader(args.tracking_uri or settings.tracking_uri))
+    except (SettingsError, ReaderError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = replace(settings, tracking_uri=reader.uri, host=args.host or settings.host,
+                       port=args.port or settings.port)
+    print(f"Lossboard: http://{settings.host}:{settings.port}/ (Ctrl-C to stop)", file=sys.stderr)
+    create_app(settings, reader).run(host=settings.host, port=settings.port, debug=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lossboard",
@@ -52,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         description=compare_cli.DESCRIPTION)
     compare_cli.add_arguments(comparing)
     comparing.set_defaults(handler=compare_cli.run)
+    serve = commands.add_parser("serve", help="serve the dashboard (http://127.0.0.1:8050)")
+    serve.add_argument("--tracking-uri", metavar="URI",
+                       help="default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")
+    serve.add_argument("--host", help="address to listen on (default: $LOSSBOARD_HOST, else "
+                                      "127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, help="default: $LOSSBOARD_PORT, else 8050")
+    serve.set_defaults(handler=_serve)
     replay = commands.add_parser(
         "replay", help="send runs a logger saved when it could not reach its tracking store")
     replay.add_argument("path", type=Path, nargs="?", default=Path("lossboard-unsent"),

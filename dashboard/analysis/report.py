@@ -45,6 +45,7 @@ class Comparison:
     table: pd.DataFrame  # one row per run, RUN_FIELDS columns, indexed by run_id
     recommended: dict[str, Recommendation | None]  # objective -> pick
     disagreements: list[tuple[str, str]]
+    curves: pd.DataFrame  # the `curves` frame the table was computed from
 
     @property
     def has_metrics(self) -> bool:
@@ -80,7 +81,7 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     table.insert(0, "run_id", table.index)
     names = table[f.RUN_NAME].fillna(table["run_id"])
     picks = {o: recommend(loss, accuracy, names, o) for o in OBJECTIVES}
-    return Comparison(table[RUN_FIELDS], picks, disagreements(loss, accuracy))
+    return Comparison(table[RUN_FIELDS], picks, disagreements(loss, accuracy), curves)
 
 
 def _plain(value: Any) -> Any:

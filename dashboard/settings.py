@@ -1,0 +1,28 @@
+"""Dashboard settings, read once from the environment by `lossboard serve` (or a WSGI factory)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tracking.settings import DEFAULT_TRACKING_URI, SettingsError
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    """MLFLOW_TRACKING_URI (store to read), LOSSBOARD_HOST (default 127.0.0.1: this machine
+    only), LOSSBOARD_PORT (default 8050)."""
+
+    tracking_uri: str = DEFAULT_TRACKING_URI
+    host: str = "127.0.0.1"
+    port: int = 8050
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> DashboardSettings:
+        env = os.environ if environ is None else environ
+        port = env.get("LOSSBOARD_PORT") or "8050"
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"LOSSBOARD_PORT={port!r} is not a port number")
+        return cls(env.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
+                   env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port))

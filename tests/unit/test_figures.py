@@ -1,0 +1,52 @@
+import pandas as pd
+
+from dashboard.analysis import frames as f
+from dashboard.figures import curves_figure, plain, tradeoff_figure
+
+CURVES = pd.DataFrame({
+    f.RUN_ID: ["a", "a", "a", "a", "b", "b"],
+    f.SPLIT: ["val", "val", "train", "train", "val", "val"],
+    f.METRIC: ["loss", "loss", "loss", "loss", "loss", "accuracy"],
+    f.EPOCH: [2.0, 1.0, 1.0, 2.0, 1.0, 1.0],
+    f.VALUE: [0.4, 0.5, 0.45, 0.3, 0.6, 0.7],
+})
+NAMES = pd.Series({"a": "<img src=x onerror=alert(1)>", "b": "plain-b"})
+
+
+def test_curves_one_line_per_run_and_split_validation_solid_train_dashed() -> None:
+    figure = curves_figure(CURVES, NAMES, "loss")
+    lines = {trace.name: trace for trace in figure.data}
+    assert set(lines) == {"&lt;img src=x onerror=alert(1)&gt; (train)",
+                          "&lt;img src=x onerror=alert(1)&gt; (val)", "plain-b (val)"}
+    val = lines["&lt;img src=x onerror=alert(1)&gt; (val)"]
+    assert list(val.x) == [1.0, 2.0] and list(val.y) == [0.5, 0.4]  # sorted by epoch
+    assert val.line.dash == "solid"
+    train = lines["&lt;img src=x onerror=alert(1)&gt; (train)"]
+    assert train.line.dash == "dash" and train.line.color == val.line.color
+    assert lines["plain-b (val)"].line.color != val.line.color
+
+
+def test_accuracy_panel_draws_the_majority_baseline() -> None:
+    figure = curves_figure(CURVES, NAMES, "accuracy", baseline=0.62)
+    assert [shape.y0 for shape in figure.layout.shapes] == [0.62]
+    assert [trace.name for trace in figure.data] == ["plain-b (val)"]
+
+
+def test_tradeoff_colours_quadrants_and_draws_the_front_and_medians() -> None:
+    table = pd.DataFrame({
+        "run_id": ["a", "b", "c"], "run_name": ["<b>a</b>", "b", "c"],
+        "final_loss": [0.1, 0.4, 0.5], "final_accuracy": [0.9, 0.95, 0.7],
+        "quadrant": ["high-accuracy/low-loss", "high-accuracy/high-loss",
+                     "low-accuracy/high-loss"], "pareto": [True, True, False]})
+    figure = tradeoff_figure(table)
+    names = [trace.name for trace in figure.data]
+    assert names == ["high-accuracy/high-loss", "high-accuracy/low-loss",
+                     "low-accuracy/high-loss", "Pareto front"]
+    assert list(figure.data[-1].x) == [0.1, 0.4]
+    assert list(figure.data[1].text) == ["&lt;b&gt;a&lt;/b&gt;"]
+    assert list(figure.data[1].customdata) == ["a"]
+    assert [s.type for s in figure.layout.shapes] == ["line", "line"]
+
+
+def test_plain_escapes_markup() -> None:
+    assert plain('<a href="javascript:x">') == "&lt;a href=&quot;javascript:x&quot;&gt;"
