@@ -9,7 +9,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
 from dashboard.settings import DashboardSettings
-from dashboard.views import bounded_wait, experiment_view
+from dashboard.views import MAX_SMOOTHING, bounded_wait, experiment_view
 from tracking.reader import ReaderError, RunReader
 
 SIDE_BY_SIDE = {"display": "flex", "gap": "12px"}
@@ -45,6 +45,14 @@ def layout(reader: RunReader, store: str) -> html.Div:
                 {"label": " accuracy (argmax hits)", "value": "accuracy"}]),
         ], style={"display": "flex", "gap": "16px", "alignItems": "center",
                   "flexWrap": "wrap"}),
+        html.Div([
+            html.Label("Smoothing", htmlFor=ids.SMOOTHING),
+            html.Div(dcc.Slider(id=ids.SMOOTHING, min=0, max=MAX_SMOOTHING, step=0.05, value=0,
+                                marks={0: "0", 0.5: "0.5", 0.9: "0.9"}),
+                     style={"width": "260px"}),
+            dcc.Checklist(id=ids.LOSS_SCALE, options=[{"label": " log-scale loss",
+                                                       "value": "log"}], value=[]),
+        ], style={"display": "flex", "gap": "16px", "alignItems": "center"}),
         html.Div(problem, id=ids.MESSAGE, role="status", style={"color": "#b00020"}),
         html.P(id=ids.RECOMMENDATION, style={"fontWeight": "bold"}),
         dcc.Loading(html.Div([
@@ -63,9 +71,11 @@ def create_app(settings: DashboardSettings, reader: RunReader) -> Dash:
     @app.callback(Output(ids.LOSS_CURVES, "figure"), Output(ids.ACCURACY_CURVES, "figure"),
                   Output(ids.TRADEOFF, "figure"), Output(ids.RECOMMENDATION, "children"),
                   Output(ids.MESSAGE, "children"), Input(ids.EXPERIMENT, "value"),
-                  Input(ids.OBJECTIVE, "value"))
-    def show(experiment: Any, objective: Any) -> tuple[Any, ...]:
-        view = experiment_view(reader, experiment, objective)
+                  Input(ids.OBJECTIVE, "value"), Input(ids.SMOOTHING, "value"),
+                  Input(ids.LOSS_SCALE, "value"))
+    def show(experiment: Any, objective: Any, smoothing: Any, scale: Any) -> tuple[Any, ...]:
+        log_loss = isinstance(scale, list) and "log" in scale
+        view = experiment_view(reader, experiment, objective, smoothing, log_loss)
         return view.loss, view.accuracy, view.tradeoff, view.recommendation, view.message
 
     return app

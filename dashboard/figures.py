@@ -29,8 +29,10 @@ def run_colours(run_ids: Iterable[object]) -> dict[str, str]:
 
 
 def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str,
-                  baseline: float | None = None) -> go.Figure:
-    """One line per run and split: validation solid, train dashed, x = epoch."""
+                  baseline: float | None = None, log_y: bool = False,
+                  divergence: pd.Series | None = None) -> go.Figure:
+    """One line per run and split: validation solid, train dashed, x = epoch; an x marks
+    where each run's validation loss started rising while accuracy held (`divergence`)."""
     figure = go.Figure()
     picked = curves[curves[f.METRIC] == metric].sort_values(f.EPOCH)
     colour = run_colours(picked[f.RUN_ID].unique())
@@ -40,12 +42,29 @@ def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str,
             x=points[f.EPOCH].to_numpy(), y=points[f.VALUE].to_numpy(), mode="lines",
             name=f"{name} ({split})", legendgroup=str(run_id),
             line={"dash": SPLIT_DASH.get(str(split), "dot"), "color": colour[str(run_id)]}))
+    if divergence is not None:
+        _mark_divergence(figure, picked, divergence.dropna(), names, colour)
     if baseline is not None and metric == "accuracy":
         figure.add_hline(y=baseline, line={"dash": "dot", "color": "black"},
                          annotation_text="majority-class baseline")
     figure.update_layout(title=f"{metric} per epoch", xaxis_title="epoch", yaxis_title=metric,
+                         yaxis_type="log" if log_y else "linear",
                          margin={"t": 40, "l": 50, "r": 10, "b": 40}, height=420)
     return figure
+
+
+def _mark_divergence(figure: go.Figure, picked: pd.DataFrame, epochs: pd.Series,
+                     names: pd.Series, colour: dict[str, str]) -> None:
+    val = picked[picked[f.SPLIT] == "val"].set_index([f.RUN_ID, f.EPOCH])[f.VALUE]
+    at = [(str(r), float(e)) for r, e in epochs.items() if (r, e) in val.index]
+    if not at:
+        return
+    figure.add_trace(go.Scatter(
+        x=[e for _, e in at], y=[float(val[(r, e)]) for r, e in at], mode="markers",
+        name="divergence", marker={"symbol": "x", "size": 12,
+                                   "color": [colour.get(r, "black") for r, _ in at]},
+        text=[plain(names.get(r, r)) for r, _ in at],
+        hovertemplate="%{text}: loss rising from epoch %{x}<extra></extra>"))
 
 
 def tradeoff_figure(table: pd.DataFrame) -> go.Figure:

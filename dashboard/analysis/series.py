@@ -116,3 +116,16 @@ def tidy_history(raw: pd.DataFrame) -> pd.DataFrame:
         out[column] = names.take(keys.cat.codes.to_numpy())
     out = assign_epochs(out)
     return out[f.HISTORY_COLUMNS].reset_index(drop=True)
+
+
+def smooth(curves: pd.DataFrame, weight: float) -> pd.DataFrame:
+    """Exponential moving average along epochs per run, split and metric, TensorBoard-style
+    (0: as logged; 0.9: heavy). NaN points stay NaN and do not reset the average."""
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(f"smoothing weight must be in [0, 1), got {weight}")
+    if weight == 0.0 or curves.empty:
+        return curves
+    ordered = curves.sort_values([f.RUN_ID, f.SPLIT, f.METRIC, f.EPOCH])
+    averaged = ordered.groupby([f.RUN_ID, f.SPLIT, f.METRIC], sort=False)[f.VALUE].transform(
+        lambda values: values.ewm(alpha=1.0 - weight, adjust=True, ignore_na=True).mean())
+    return ordered.assign(**{f.VALUE: averaged.where(ordered[f.VALUE].notna())})

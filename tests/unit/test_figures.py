@@ -50,3 +50,12 @@ def test_tradeoff_colours_quadrants_and_draws_the_front_and_medians() -> None:
 
 def test_plain_escapes_markup() -> None:
     assert plain('<a href="javascript:x">') == "&lt;a href=&quot;javascript:x&quot;&gt;"
+
+
+def test_log_scale_and_divergence_marks() -> None:
+    figure = curves_figure(CURVES, NAMES, "loss", log_y=True,
+                           divergence=pd.Series({"a": 2.0, "b": float("nan")}))
+    assert figure.layout.yaxis.type == "log"
+    [mark] = [t for t in figure.data if t.name == "divergence"]
+    assert list(mark.x) == [2.0] and list(mark.y) == [0.4]  # on a's validation loss at epoch 2
+    assert list(mark.text) == ["&lt;img src=x onerror=alert(1)&gt;"]

@@ -78,3 +78,16 @@ def test_curves_from_chosen_keys_with_error_flipped_to_accuracy() -> None:
 def test_empty_history_gives_empty_curves() -> None:
     empty = f.empty_history()
     assert build_curves(empty, choose_keys_per_run(empty)).columns.tolist() == f.CURVE_COLUMNS
+
+
+def test_smoothing_is_an_exponential_average_per_curve() -> None:
+    from dashboard.analysis.series import smooth
+
+    curves = pd.DataFrame({f.RUN_ID: ["a", "a", "a", "b"], f.SPLIT: ["val"] * 4,
+                           f.METRIC: ["loss"] * 4, f.EPOCH: [2.0, 1.0, 3.0, 1.0],
+                           f.VALUE: [0.0, 1.0, math.nan, 5.0]})
+    got = smooth(curves, 0.5).set_index([f.RUN_ID, f.EPOCH])[f.VALUE]
+    # adjusted EWM, alpha 0.5: epoch 1 -> 1; epoch 2 -> (0 + 0.5 * 1) / (1 + 0.5) = 1/3
+    assert got[("a", 1.0)] == 1.0 and abs(got[("a", 2.0)] - 1 / 3) < 1e-12
+    assert math.isnan(got[("a", 3.0)]) and got[("b", 1.0)] == 5.0  # runs never mix
+    assert smooth(curves, 0.0) is curves
