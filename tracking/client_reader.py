@@ -86,7 +86,8 @@ class ClientReader(ReaderBase):
 
     def read_history(self, runs: RunsData, *, run_ids: Collection[str] | None = None,
                      extra_keys: tuple[str, ...] = (), since: int | None = None) -> pd.DataFrame:
-        wanted = [r for r in runs.source if run_ids is None or r.info.run_id in set(run_ids)]
+        chosen = None if run_ids is None else set(run_ids)
+        wanted = [r for r in runs.source if chosen is None or r.info.run_id in chosen]
         try:
             raw = self._points_of(wanted, extra_keys)
         except MlflowException as error:
@@ -109,7 +110,7 @@ class ClientReader(ReaderBase):
                     self._progress(len(done), len(runs))
         return pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
 
-    def _points(self, job: tuple[str, str]) -> list:  # type: ignore[type-arg]
+    def _points(self, job: tuple[str, str]) -> list[Metric]:
         return self._client.get_metric_history(*job)
 
 
