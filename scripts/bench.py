@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from mlflow import MlflowClient  # noqa: E402
 
-from scripts.bench_reader import bench_readers  # noqa: E402
+from scripts.bench_reader import DATABASES, bench_readers  # noqa: E402
 from tracking import TrackingSettings  # noqa: E402
 from training.datasets import load_split  # noqa: E402
 from training.loop import fit_and_log, train_planned  # noqa: E402
@@ -94,12 +94,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="sweep: training seed")
     parser.add_argument("--runs", type=int, default=1000, help="reader: runs (default 1000)")
     parser.add_argument("--epochs", type=int, default=100, help="reader: epochs (default 100)")
+    parser.add_argument("--databases", default="sqlite,postgresql,mysql",
+                        help="reader: any of sqlite,postgresql,mysql (default: all)")
     args = parser.parse_args()
     benches = {"sweep": lambda: bench_sweep(args.seed),
-               "reader": lambda: bench_readers(args.runs, args.epochs)}
+               "reader": lambda: bench_readers(args.runs, args.epochs, args.databases.split(","))}
     unknown = set(args.which) - set(benches)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    if set(args.databases.split(",")) - set(DATABASES):
+        parser.error(f"--databases takes {', '.join(DATABASES)}")
     for name in args.which or list(benches):
         benches[name]()
     return 0

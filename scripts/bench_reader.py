@@ -11,7 +11,6 @@ epochs x 4 metrics, then times in this one run:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,11 +26,13 @@ from mlflow.store.tracking.dbmodels.models import SqlLatestMetric, SqlMetric, Sq
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import http_request
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.helpers.mlflow_server import MlflowServer  # noqa: E402
+from tests.helpers.stores import MYSQL_URL, POSTGRES_URL  # noqa: E402
 from tracking.cache import CachedReader  # noqa: E402
 from tracking.rest_reader import RestReader  # noqa: E402
 from tracking.sql_reader import SqlReader  # noqa: E402
@@ -152,25 +153,37 @@ def bench_store(label: str, uri: str, folder: Path, runs: int, epochs: int) -> N
           f"   target: >= 5x")
 
 
-def postgres_uri() -> str | None:
-    url = os.environ.get("LOSSBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+def fresh_database(kind: str) -> str | None:
+    """A new database on the local PostgreSQL or MySQL/MariaDB server, or None without one."""
+    name = f"lossboard_bench_{uuid.uuid4().hex[:8]}"
     try:
-        import psycopg
+        if kind == "postgresql":
+            import psycopg
 
-        with psycopg.connect(f"{url}/test", autocommit=True, connect_timeout=5) as conn:
-            name = f"lossboard_bench_{uuid.uuid4().hex[:8]}"
-            conn.execute(f"CREATE DATABASE {name}")
-        return f"{url}/{name}"
+            with psycopg.connect(f"{POSTGRES_URL}/test", autocommit=True,
+                                 connect_timeout=5) as conn:
+                conn.execute(f"CREATE DATABASE {name}")
+            return f"{POSTGRES_URL}/{name}"
+        import pymysql
+
+        url = make_url(MYSQL_URL)
+        with pymysql.connect(host=url.host, port=url.port or 3306, user=url.username,
+                             password=url.password or "", connect_timeout=5) as conn:
+            conn.cursor().execute(f"CREATE DATABASE {name}")
+        return f"{MYSQL_URL}/{name}"
     except Exception as error:
-        print(f"\nPostgreSQL: skipped ({error})")
+        print(f"\n{kind}: skipped ({error})")
         return None
 
 
-def bench_readers(runs: int, epochs: int) -> None:
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL (MariaDB)"}
+
+
+def bench_readers(runs: int, epochs: int, databases: list[str]) -> None:
     with tempfile.TemporaryDirectory(prefix="lossboard-bench-") as tmp:
-        folder = Path(tmp)
-        bench_store("SQLite", f"sqlite:///{folder / 'mlflow.db'}", folder, runs, epochs)
-        uri = postgres_uri()
-        if uri:
-            (folder / "pg").mkdir()
-            bench_store("PostgreSQL", uri, folder / "pg", runs, epochs)
+        for kind in databases:
+            folder = Path(tmp) / kind
+            folder.mkdir()
+            uri = f"sqlite:///{folder / 'mlflow.db'}" if kind == "sqlite" else fresh_database(kind)
+            if uri:
+                bench_store(DATABASES[kind], uri, folder, runs, epochs)

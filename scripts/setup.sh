@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv with Python >= 3.11 and install Lossboard with the extras named in $1 (default
-# "dev"; scripts/test.sh adds "autolog"), pinned by constraints.txt. Re-running is quick: it
+# "dev"; scripts/test.sh adds "autolog" and "mysql"), pinned by constraints.txt. Re-running is quick: it
 # reinstalls only when pyproject.toml or constraints.txt changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,7 @@
 # Extra arguments go to pytest (e.g. scripts/test.sh tests/unit -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh dev,autolog
+scripts/setup.sh dev,autolog,mysql
 .venv/bin/ruff check .
 .venv/bin/mypy
 .venv/bin/pytest "$@"

@@ -140,13 +140,17 @@ def open_reader(uri: str, progress: Callable[[int, int], None] | None = None) ->
     """The fastest reader for `uri`: SQL for database stores MLflow's schema matches, else
     MLflow's client API (http(s) servers, file stores, unknown schema revisions), which call
     `progress(done, total)` as histories arrive."""
-    from tracking import client_reader, rest_reader, sql_reader
+    from tracking import sql_reader  # the others import MLflow: only when needed
 
     if sql_reader.supports(uri):
         try:
             return sql_reader.SqlReader(uri)
-        except sql_reader.SchemaMismatch as mismatch:
-            log.warning("%s; reading through MLflow's client instead (slower)", mismatch)
+        except sql_reader.FastPathUnavailable as unavailable:
+            log.warning("%s; reading through MLflow's client instead (slower)", unavailable)
     if uri.startswith(("http://", "https://")):
-        return rest_reader.RestReader(uri, progress=progress)
-    return client_reader.ClientReader(uri, progress=progress)
+        from tracking.rest_reader import RestReader
+
+        return RestReader(uri, progress=progress)
+    from tracking.client_reader import ClientReader
+
+    return ClientReader(uri, progress=progress)

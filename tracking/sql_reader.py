@@ -1,6 +1,6 @@
-"""Fast path: read runs and histories straight from MLflow's SQL store (SQLite, PostgreSQL).
+"""Fast path: read runs and histories straight from MLflow's SQL store.
 
-A handful of queries through Arrow's ADBC drivers, which hand back columns, not Python rows.
+A handful of queries (SQLite, PostgreSQL, MySQL/MariaDB: see `tracking.sql_connections`).
 The queries use MLflow's own tables, so the store's schema revision is checked first: on a
 revision these queries were not written against, `SchemaMismatch` tells the caller to fall back
 to MLflow's client API. SQLite files are opened read-only.
@@ -9,7 +9,6 @@ to MLflow's client API. SQLite files are opened read-only.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
 
 import pandas as pd
 
@@ -25,35 +24,22 @@ from tracking.reader import (
     assemble_runs,
     label_stale,
 )
+from tracking.sql_connections import connect, dialect_of
 
 # Alembic revisions of MLflow's schema whose tables these queries were written and tested on.
 SUPPORTED_SCHEMA_REVISIONS = frozenset({"dc11669786a5"})  # MLflow 3.17
-SQL_SCHEMES = ("sqlite", "postgresql", "postgres")
 
 
-class SchemaMismatch(ReaderError):
+class FastPathUnavailable(ReaderError):
+    """The store cannot be read by SQL here; MLflow's client API can still read it."""
+
+
+class SchemaMismatch(FastPathUnavailable):
     pass
 
 
 def supports(uri: str) -> bool:
-    return uri.split(":", 1)[0].split("+", 1)[0] in SQL_SCHEMES
-
-
-def _connect(uri: str) -> Any:
-    scheme, _, rest = uri.partition(":")
-    dialect = scheme.split("+", 1)[0]
-    if dialect == "sqlite":
-        import adbc_driver_sqlite.dbapi as sqlite
-
-        path = uri[len(f"{scheme}:///"):]
-        if not path or path == ":memory:":
-            raise ReaderError("an in-memory SQLite store cannot be read from another process")
-        # autocommit: otherwise the first query opens a transaction whose snapshot the
-        # connection keeps, and a long-lived reader never sees new runs or points
-        return sqlite.connect(f"file:{path}?mode=ro", autocommit=True)
-    import adbc_driver_postgresql.dbapi as postgresql
-
-    return postgresql.connect(f"postgresql:{rest}", autocommit=True)
+    return dialect_of(uri) is not None
 
 
 class SqlReader(ReaderBase):
@@ -61,11 +47,16 @@ class SqlReader(ReaderBase):
 
     def __init__(self, uri: str) -> None:
         if not supports(uri):
-            raise ReaderError(f"{uri} is not a SQLite or PostgreSQL tracking URI")
+            raise ReaderError(f"{uri} is not a SQLite, PostgreSQL or MySQL tracking URI")
         self.uri = uri
-        self._placeholder = "?" if uri.startswith("sqlite") else "${}"
         try:
-            self._conn = _connect(uri)
+            self._conn = connect(uri)
+        except ImportError as missing:
+            raise FastPathUnavailable(
+                f"the SQL fast path for {uri.split(':', 1)[0]} needs {missing.name}: "
+                "pip install 'lossboard[mysql]'") from None
+        except ReaderError:
+            raise
         except Exception as error:
             raise StoreUnreachable(f"cannot open {uri}: {_first_line(error)}") from None
         self._check_schema()
@@ -74,15 +65,8 @@ class SqlReader(ReaderBase):
         self._conn.close()
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
-        if self._placeholder != "?":  # PostgreSQL numbers its parameters: $1, $2, ...
-            parts = sql.split("?")
-            sql = "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "")
-                          for i, p in enumerate(parts))
         try:
-            with self._conn.cursor() as cursor:
-                cursor.execute(sql, tuple(params))
-                frame: pd.DataFrame = cursor.fetch_arrow_table().to_pandas()
-                return frame
+            return self._conn.query(sql, params)
         except Exception as error:
             raise StoreUnreachable(f"reading {self.uri} failed: {_first_line(error)}") from None
 

@@ -6,6 +6,7 @@ import math
 import os
 import time
 import uuid
+from typing import NoReturn
 
 import pytest
 from mlflow import MlflowClient
@@ -16,19 +17,43 @@ HOUR_MS = 3600 * 1000
 POSTGRES_URL = os.environ.get("LOSSBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
 
+MYSQL_URL = os.environ.get("LOSSBOARD_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
+
+
 def fresh_postgres_uri() -> str:
     """A new, empty database on the test PostgreSQL server; skip (or fail in CI) without one."""
+    name = f"lossboard_{uuid.uuid4().hex[:12]}"
     try:
         import psycopg
 
         with psycopg.connect(f"{POSTGRES_URL}/test", autocommit=True, connect_timeout=5) as conn:
-            name = f"lossboard_{uuid.uuid4().hex[:12]}"
             conn.execute(f"CREATE DATABASE {name}")
-    except Exception as error:  # no server: a clear skip here, a failure in CI
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is needed in CI: {error}")
-        pytest.skip(f"no PostgreSQL at {POSTGRES_URL} ({error})")
+    except Exception as error:
+        _missing("PostgreSQL", POSTGRES_URL, error)
     return f"{POSTGRES_URL}/{name}"
+
+
+def fresh_mysql_uri() -> str:
+    """A new, empty database on the test MySQL/MariaDB server; skip (or fail in CI) without one."""
+    name = f"lossboard_{uuid.uuid4().hex[:12]}"
+    try:
+        import pymysql
+        from sqlalchemy.engine import make_url
+
+        url = make_url(MYSQL_URL)
+        with pymysql.connect(host=url.host, port=url.port or 3306, user=url.username,
+                             password=url.password or "", connect_timeout=5) as conn:
+            conn.cursor().execute(f"CREATE DATABASE {name}")
+    except Exception as error:
+        _missing("MySQL/MariaDB", MYSQL_URL, error)
+    return f"{MYSQL_URL}/{name}"
+
+
+def _missing(service: str, url: str, error: Exception) -> NoReturn:
+    """No server: a clear skip here, a failure in CI (where the service must be up)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{service} at {url} is needed in CI: {error}")
+    pytest.skip(f"no {service} at {url} ({error})")
 
 
 def _metrics(points: list[tuple[str, float, int, int]]) -> list[Metric]:
@@ -46,7 +71,7 @@ def write_awkward_experiment(uri: str) -> dict[str, str]:
     def run(name: str, points: list[tuple[str, float, int, int]], start: int = now,
             finish: bool = True) -> str:
         created = client.create_run(experiment_id, run_name=name, start_time=start)
-        run_id = created.info.run_id
+        run_id: str = created.info.run_id
         client.log_batch(run_id, metrics=_metrics(points),
                          params=[Param("lr", "0.1"), Param("name", name)],
                          tags=[RunTag("majority_baseline_accuracy", "0.5")])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +13,17 @@ import pytest
 
 from dashboard.analysis import frames as f
 from tests.helpers.mlflow_server import MlflowServer
-from tests.helpers.stores import EXPERIMENT, fresh_postgres_uri, write_awkward_experiment
-from tracking import rest_reader
+from tests.helpers.stores import (
+    EXPERIMENT,
+    fresh_mysql_uri,
+    fresh_postgres_uri,
+    write_awkward_experiment,
+)
+from tracking import rest_reader, sql_reader
 from tracking.client_reader import ClientReader, search_all_runs
 from tracking.reader import ExperimentData, ExperimentNotFound, StoreUnreachable, open_reader
 from tracking.rest_reader import RestReader
-from tracking.sql_reader import SqlReader
+from tracking.sql_reader import FastPathUnavailable, SchemaMismatch, SqlReader
 
 
 def canonical(data: ExperimentData) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -48,7 +54,14 @@ def postgres_store() -> str:
     return uri
 
 
-@pytest.mark.parametrize("store", ["sqlite_store", "postgres_store"])
+@pytest.fixture(scope="module")
+def mysql_store() -> str:
+    uri = fresh_mysql_uri()
+    write_awkward_experiment(uri)
+    return uri
+
+
+@pytest.mark.parametrize("store", ["sqlite_store", "postgres_store", "mysql_store"])
 def test_sql_and_client_readers_agree(store: str, request: pytest.FixtureRequest) -> None:
     uri = request.getfixturevalue(store)
     fast = SqlReader(uri).read(EXPERIMENT, include_deleted=True)
@@ -56,7 +69,9 @@ def test_sql_and_client_readers_agree(store: str, request: pytest.FixtureRequest
     assert isinstance(open_reader(uri), SqlReader)
 
 
-def test_postgres_gives_the_same_frames_as_sqlite(sqlite_store: str, postgres_store: str) -> None:
+@pytest.mark.parametrize("other", ["postgres_store", "mysql_store"])
+def test_server_databases_give_the_same_frames_as_sqlite(
+        sqlite_store: str, other: str, request: pytest.FixtureRequest) -> None:
     def by_name(uri: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         data = SqlReader(uri).read(EXPERIMENT)
         names = data.runs.set_index(f.RUN_ID)[f.RUN_NAME]
@@ -64,7 +79,8 @@ def test_postgres_gives_the_same_frames_as_sqlite(sqlite_store: str, postgres_st
         runs = data.runs.drop(columns=[f.RUN_ID, f.EXPERIMENT_ID, f.START_TIME, f.END_TIME])
         return canonical(ExperimentData("", "", runs.assign(run_id=runs[f.RUN_NAME]), history))
 
-    for left, right in zip(by_name(sqlite_store), by_name(postgres_store), strict=True):
+    for left, right in zip(by_name(sqlite_store), by_name(request.getfixturevalue(other)),
+                           strict=True):
         pd.testing.assert_frame_equal(left.drop(columns=[f.TIMESTAMP], errors="ignore"),
                                       right.drop(columns=[f.TIMESTAMP], errors="ignore"),
                                       check_dtype=False)
@@ -138,7 +154,7 @@ def test_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
         SqlReader(f"sqlite:///{tmp_path / 'absent.db'}")
 
 
-@pytest.mark.parametrize("store", ["sqlite_store", "postgres_store"])
+@pytest.mark.parametrize("store", ["sqlite_store", "postgres_store", "mysql_store"])
 def test_a_long_lived_reader_sees_what_is_written_after_it_opened(
         store: str, request: pytest.FixtureRequest) -> None:
     from mlflow import MlflowClient
@@ -153,3 +169,27 @@ def test_a_long_lived_reader_sees_what_is_written_after_it_opened(
     assert len(after.runs) == len(before.runs) + 1
     assert len(after.history) == len(before.history) + 1
     client.delete_run(run.info.run_id)
+
+
+def test_an_unknown_schema_revision_falls_back_to_mlflows_client(
+        sqlite_store: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # as after an MLflow upgrade that migrated the store to a revision the queries don't know
+    monkeypatch.setattr(sql_reader, "SUPPORTED_SCHEMA_REVISIONS", frozenset({"0123456789ab"}))
+    with pytest.raises(SchemaMismatch, match="the fast path knows 0123456789ab"):
+        SqlReader(sqlite_store)
+    reader = open_reader(sqlite_store)
+    assert type(reader) is ClientReader
+    assert "reading through MLflow's client instead" in caplog.text
+    monkeypatch.undo()
+    assert_same(reader.read(EXPERIMENT), SqlReader(sqlite_store).read(EXPERIMENT))
+
+
+def test_mysql_without_the_extra_falls_back_with_a_hint(
+        mysql_store: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setitem(sys.modules, "connectorx", None)  # as if the extra were not installed
+    with pytest.raises(FastPathUnavailable, match=r"pip install 'lossboard\[mysql\]'"):
+        SqlReader(mysql_store)
+    assert type(open_reader(mysql_store)) is ClientReader
+    assert "needs connectorx" in caplog.text
