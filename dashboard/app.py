@@ -1,22 +1,29 @@
-"""`create_app(settings, reader)`: the Dash app. Debug stays off; callbacks stay thin."""
+"""`create_app(settings, reader)`: the Dash app. Debug stays off; callbacks stay thin.
+
+Two callbacks: `sync` keeps the URL, the controls and the selection in step (one callback, so
+that each can drive the others without a cycle); `show` reads, analyses and draws."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids
+from dashboard.layout import page
 from dashboard.settings import DashboardSettings
-from dashboard.views import MAX_SMOOTHING, bounded_wait, experiment_view
+from dashboard.state import ViewState, next_state
+from dashboard.views import bounded_wait, empty_view, experiment_view
 from tracking.reader import ReaderError, RunReader
 
-SIDE_BY_SIDE = {"display": "flex", "gap": "12px"}
-HALF = {"flex": "1 1 0", "minWidth": 0}
+SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
+          (ids.LOSS_KEY, "value"), (ids.ACCURACY_KEY, "value"), (ids.SELECTION, "data"),
+          (ids.RUNS_TABLE, "selectedRows")]
+EVENTS = {ids.RUNS_TABLE: 0, ids.TRADEOFF: 1, ids.LOSS_CURVES: 2, ids.ACCURACY_CURVES: 3}
 
 
-def _experiment_options(reader: RunReader) -> tuple[list[str], str]:
+def _experiment_names(reader: RunReader) -> tuple[list[str], str]:
     try:
         with bounded_wait():
             return reader.experiment_names(), ""
@@ -24,59 +31,65 @@ def _experiment_options(reader: RunReader) -> tuple[list[str], str]:
         return [], str(error)
 
 
-def _first_choice(names: list[str]) -> str | None:
-    """Open on a real experiment: MLflow's always-present `Default` one only if it is alone."""
-    return next((n for n in names if n != "Default"), names[0] if names else None)
-
-
-def layout(reader: RunReader, store: str) -> html.Div:
+def layout(reader: RunReader, settings: DashboardSettings) -> html.Div:
     """Built on every page load, so new experiments appear without a restart."""
-    names, problem = _experiment_options(reader)
-    return html.Div([
-        html.H1("Lossboard"),
-        html.P(f"Where validation loss and accuracy disagree. Reading {store}."),
-        html.Div([
-            html.Label("Experiment", htmlFor=ids.EXPERIMENT),
-            dcc.Dropdown(id=ids.EXPERIMENT, options=names, value=_first_choice(names),
-                         clearable=False, style={"minWidth": "320px"}),
-            html.Label("What do you care about?", htmlFor=ids.OBJECTIVE),
-            dcc.RadioItems(id=ids.OBJECTIVE, value="loss", inline=True, options=[
-                {"label": " loss (probabilities close to the truth)", "value": "loss"},
-                {"label": " accuracy (argmax hits)", "value": "accuracy"}]),
-        ], style={"display": "flex", "gap": "16px", "alignItems": "center",
-                  "flexWrap": "wrap"}),
-        html.Div([
-            html.Label("Smoothing", htmlFor=ids.SMOOTHING),
-            html.Div(dcc.Slider(id=ids.SMOOTHING, min=0, max=MAX_SMOOTHING, step=0.05, value=0,
-                                marks={0: "0", 0.5: "0.5", 0.9: "0.9"}),
-                     style={"width": "260px"}),
-            dcc.Checklist(id=ids.LOSS_SCALE, options=[{"label": " log-scale loss",
-                                                       "value": "log"}], value=[]),
-        ], style={"display": "flex", "gap": "16px", "alignItems": "center"}),
-        html.Div(problem, id=ids.MESSAGE, role="status", style={"color": "#b00020"}),
-        html.P(id=ids.RECOMMENDATION, style={"fontWeight": "bold"}),
-        dcc.Loading(html.Div([
-            html.Div(dcc.Graph(id=ids.LOSS_CURVES), style=HALF),
-            html.Div(dcc.Graph(id=ids.ACCURACY_CURVES), style=HALF),
-        ], style=SIDE_BY_SIDE)),
-        dcc.Graph(id=ids.TRADEOFF),
-    ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})
+    names, problem = _experiment_names(reader)
+    return page(names, problem, redact(settings.tracking_uri),
+                int(settings.refresh_seconds * 1000))
 
 
 def create_app(settings: DashboardSettings, reader: RunReader) -> Dash:
     """The dashboard over `reader` (wrap it in tracking.cache.CachedReader to serve a team)."""
     app = Dash(__name__, title="Lossboard", update_title="", health_endpoint="health")
-    app.layout = lambda: layout(reader, redact(settings.tracking_uri))
+    app.layout = lambda: layout(reader, settings)
+
+    @app.callback(*[Output(i, p) for i, p in SYNCED],
+                  Input(ids.URL, "search"), Input(ids.EXPERIMENT, "value"),
+                  Input(ids.OBJECTIVE, "value"), Input(ids.LOSS_KEY, "value"),
+                  Input(ids.ACCURACY_KEY, "value"), Input(ids.RUNS_TABLE, "selectedRows"),
+                  Input(ids.TRADEOFF, "clickData"), Input(ids.LOSS_CURVES, "restyleData"),
+                  Input(ids.ACCURACY_CURVES, "restyleData"), State(ids.SELECTION, "data"),
+                  State(ids.LOSS_CURVES, "figure"), State(ids.ACCURACY_CURVES, "figure"))
+    def sync(search: Any, experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any,
+             rows: Any, click: Any, loss_legend: Any, accuracy_legend: Any, selected: Any,
+             loss_figure: Any, accuracy_figure: Any) -> list[Any]:
+        current, _ = ViewState.from_inputs(experiment, objective, selected, loss_key,
+                                           accuracy_key)
+        trigger = ctx.triggered_id
+        event = [rows, click, loss_legend, accuracy_legend][EVENTS[trigger]] \
+            if trigger in EVENTS else None
+        figure = accuracy_figure if trigger == ids.ACCURACY_CURVES else loss_figure
+        new = next_state(current, trigger, search, event, figure)
+        before = [search, experiment, objective, loss_key, accuracy_key, list(current.selected)]
+        after = [new.to_query(), new.experiment, new.objective, new.loss_key, new.accuracy_key,
+                 list(new.selected)]
+        changed = [a if a != b else no_update for a, b in zip(after, before, strict=True)]
+        grid = {"ids": list(new.selected)} if new.selected != current.selected \
+            or trigger in (None, ids.URL) else no_update
+        return [*changed, grid]
 
     @app.callback(Output(ids.LOSS_CURVES, "figure"), Output(ids.ACCURACY_CURVES, "figure"),
-                  Output(ids.TRADEOFF, "figure"), Output(ids.RECOMMENDATION, "children"),
-                  Output(ids.MESSAGE, "children"), Input(ids.EXPERIMENT, "value"),
-                  Input(ids.OBJECTIVE, "value"), Input(ids.SMOOTHING, "value"),
-                  Input(ids.LOSS_SCALE, "value"))
-    def show(experiment: Any, objective: Any, smoothing: Any, scale: Any) -> tuple[Any, ...]:
+                  Output(ids.TRADEOFF, "figure"), Output(ids.CALIBRATION, "figure"),
+                  Output(ids.CALIBRATION_NOTES, "children"),
+                  Output(ids.RUNS_TABLE, "columnDefs"), Output(ids.RUNS_TABLE, "rowData"),
+                  Output(ids.LOSS_KEY, "options"), Output(ids.ACCURACY_KEY, "options"),
+                  Output(ids.RECOMMENDATION, "children"), Output(ids.MESSAGE, "children"),
+                  Output(ids.REFRESH, "disabled"),
+                  Input(ids.EXPERIMENT, "value"), Input(ids.OBJECTIVE, "value"),
+                  Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
+                  Input(ids.SELECTION, "data"), Input(ids.SMOOTHING, "value"),
+                  Input(ids.LOSS_SCALE, "value"), Input(ids.REFRESH, "n_intervals"))
+    def show(experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any, selected: Any,
+             smoothing: Any, scale: Any, _tick: Any) -> tuple[Any, ...]:
+        state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
+                                               accuracy_key)
         log_loss = isinstance(scale, list) and "log" in scale
-        view = experiment_view(reader, experiment, objective, smoothing, log_loss)
-        return view.loss, view.accuracy, view.tradeoff, view.recommendation, view.message
+        view = empty_view(problem) if problem else experiment_view(reader, state, smoothing,
+                                                                   log_loss)
+        notes = [html.Li(line) for line in view.calibration_notes]
+        return (view.loss, view.accuracy, view.tradeoff, view.calibration, notes, view.columns,
+                view.rows, view.keys, view.keys, view.recommendation, view.message,
+                not view.live)
 
     return app
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -15,6 +16,8 @@ from dashboard.analysis.tradeoff import QUADRANTS
 QUADRANT_COLOURS = dict(zip(QUADRANTS, ["#d62728", "#9467bd", "#2ca02c", "#7f7f7f"],
                             strict=True))
 SPLIT_DASH = {"val": "solid", "train": "dash"}
+MAX_LINES = 24  # runs drawn one trace each; beyond that the unselected share one WebGL trace
+BACKGROUND = "rgba(110, 110, 110, 0.22)"
 
 
 def plain(text: object) -> str:
@@ -28,29 +31,68 @@ def run_colours(run_ids: Iterable[object]) -> dict[str, str]:
     return {r: palette[i % len(palette)] for i, r in enumerate(sorted(map(str, run_ids)))}
 
 
-def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str,
-                  baseline: float | None = None, log_y: bool = False,
-                  divergence: pd.Series | None = None) -> go.Figure:
-    """One line per run and split: validation solid, train dashed, x = epoch; an x marks
-    where each run's validation loss started rising while accuracy held (`divergence`)."""
+def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,
+                  selected: Collection[str] = (), baseline: float | None = None,
+                  log_y: bool = False, divergence: pd.Series | None = None,
+                  max_lines: int = MAX_LINES) -> go.Figure:
+    """One line per run and split: validation solid, train dashed, x = epoch; selected runs
+    bold and on top. With more than `max_lines` runs the unselected ones are one faint WebGL
+    trace (validation only). An x marks where a run's validation loss started rising while
+    accuracy held (`divergence`)."""
     figure = go.Figure()
     picked = curves[curves[f.METRIC] == metric].sort_values(f.EPOCH)
-    colour = run_colours(picked[f.RUN_ID].unique())
-    for (run_id, split), points in picked.groupby([f.RUN_ID, f.SPLIT], sort=True):
-        name = plain(names.get(run_id, run_id))
-        figure.add_trace(go.Scatter(
-            x=points[f.EPOCH].to_numpy(), y=points[f.VALUE].to_numpy(), mode="lines",
-            name=f"{name} ({split})", legendgroup=str(run_id),
-            line={"dash": SPLIT_DASH.get(str(split), "dot"), "color": colour[str(run_id)]}))
+    runs = sorted(map(str, picked[f.RUN_ID].unique()))
+    chosen = [r for r in selected if r in set(runs)]
+    crowded = len(runs) > max_lines
+    if crowded:
+        _add_background(figure, picked[~picked[f.RUN_ID].isin(chosen)])
+    colour = run_colours(runs)
+    drawn = chosen if crowded else [r for r in runs if r not in chosen] + chosen
+    for run_id in drawn:
+        _add_run_lines(figure, picked[picked[f.RUN_ID] == run_id], run_id,
+                       plain(names.get(run_id, run_id)), colour[run_id],
+                       emphasis=_emphasis(run_id, chosen))
     if divergence is not None:
-        _mark_divergence(figure, picked, divergence.dropna(), names, colour)
+        shown = divergence[divergence.index.isin(drawn)].dropna()
+        _mark_divergence(figure, picked, shown, names, colour)
     if baseline is not None and metric == "accuracy":
         figure.add_hline(y=baseline, line={"dash": "dot", "color": "black"},
                          annotation_text="majority-class baseline")
     figure.update_layout(title=f"{metric} per epoch", xaxis_title="epoch", yaxis_title=metric,
-                         yaxis_type="log" if log_y else "linear",
+                         yaxis_type="log" if log_y else "linear", uirevision=metric,
                          margin={"t": 40, "l": 50, "r": 10, "b": 40}, height=420)
     return figure
+
+
+def _emphasis(run_id: str, chosen: list[str]) -> str:
+    return "normal" if not chosen else ("bold" if run_id in chosen else "faint")
+
+
+def _add_run_lines(figure: go.Figure, points: pd.DataFrame, run_id: str, name: str,
+                   colour: str, emphasis: str) -> None:
+    width, opacity = {"normal": (2, 1.0), "bold": (4, 1.0), "faint": (1, 0.25)}[emphasis]
+    for split, line in points.groupby(f.SPLIT, sort=True):
+        figure.add_trace(go.Scatter(
+            x=line[f.EPOCH].to_numpy(), y=line[f.VALUE].to_numpy(), mode="lines",
+            name=f"{name} ({split})", legendgroup=run_id, opacity=opacity,
+            hovertemplate=f"{name} ({split})<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+            line={"dash": SPLIT_DASH.get(str(split), "dot"), "color": colour, "width": width}))
+
+
+def _add_background(figure: go.Figure, points: pd.DataFrame) -> None:
+    """Every other run's validation line in one WebGL trace, NaN-separated: one draw call."""
+    val = points[points[f.SPLIT] == "val"]
+    if val.empty:
+        return
+    ordered = val.sort_values([f.RUN_ID, f.EPOCH])
+    breaks = ordered[f.RUN_ID].ne(ordered[f.RUN_ID].shift()).to_numpy()
+    x = ordered[f.EPOCH].to_numpy(dtype="float64")
+    y = ordered[f.VALUE].to_numpy(dtype="float64")
+    at = np.flatnonzero(breaks)[1:]  # a gap before each new run's first point
+    figure.add_trace(go.Scattergl(
+        x=np.insert(x, at, np.nan), y=np.insert(y, at, np.nan), mode="lines",
+        name=f"other runs ({ordered[f.RUN_ID].nunique()}, validation)", hoverinfo="skip",
+        line={"color": BACKGROUND, "width": 1}, connectgaps=False))
 
 
 def _mark_divergence(figure: go.Figure, picked: pd.DataFrame, epochs: pd.Series,
@@ -67,17 +109,25 @@ def _mark_divergence(figure: go.Figure, picked: pd.DataFrame, epochs: pd.Series,
         hovertemplate="%{text}: loss rising from epoch %{x}<extra></extra>"))
 
 
-def tradeoff_figure(table: pd.DataFrame) -> go.Figure:
-    """Final validation loss against accuracy, coloured by quadrant, split at the medians."""
+def tradeoff_figure(table: pd.DataFrame, selected: Collection[str] = (),
+                   pairs: Iterable[tuple[str, str]] = ()) -> go.Figure:
+    """Final validation loss against accuracy, coloured by quadrant, split at the medians;
+    selected runs ringed, `pairs` of runs that disagree joined by a dotted line."""
     figure = go.Figure()
     known = table.dropna(subset=["final_loss", "final_accuracy"])
+    chosen = set(selected)
+    _add_disagreements(figure, known.set_index("run_id"), pairs)
     for quadrant, rows in known.groupby("quadrant", sort=True):
+        ringed = rows["run_id"].isin(chosen).to_numpy()
         figure.add_trace(go.Scatter(
             x=rows["final_loss"].to_numpy(), y=rows["final_accuracy"].to_numpy(),
             mode="markers", name=str(quadrant), customdata=rows["run_id"].to_numpy(),
             text=[plain(n) for n in rows["run_name"]], hovertemplate="%{text}<br>loss %{x:.4f}"
             "<br>accuracy %{y:.4f}<extra></extra>",
-            marker={"size": 11, "color": QUADRANT_COLOURS.get(str(quadrant))}))
+            marker={"size": np.where(ringed, 16, 11),
+                    "opacity": np.where(ringed | (not chosen), 1.0, 0.35),
+                    "line": {"width": np.where(ringed, 3, 0), "color": "black"},
+                    "color": QUADRANT_COLOURS.get(str(quadrant))}))
     front = known[known["pareto"]].sort_values("final_loss")
     figure.add_trace(go.Scatter(x=front["final_loss"].to_numpy(),
                                 y=front["final_accuracy"].to_numpy(), mode="lines",
@@ -85,8 +135,25 @@ def tradeoff_figure(table: pd.DataFrame) -> go.Figure:
     if not known.empty:
         figure.add_vline(x=float(known["final_loss"].median()), line={"color": "#bbbbbb"})
         figure.add_hline(y=float(known["final_accuracy"].median()), line={"color": "#bbbbbb"})
-    figure.update_layout(title="final validation loss vs accuracy (lines: medians)",
+    figure.update_layout(title="final validation loss vs accuracy (lines: medians; click a "
+                               "point to select it)", uirevision="tradeoff",
                          xaxis_title="validation loss (lower is better)",
                          yaxis_title="validation accuracy", height=460,
                          margin={"t": 40, "l": 50, "r": 10, "b": 40})
     return figure
+
+
+def _add_disagreements(figure: go.Figure, known: pd.DataFrame,
+                       pairs: Iterable[tuple[str, str]]) -> None:
+    """One trace of dotted segments: each pair where one run has the higher accuracy and the
+    other the lower loss."""
+    loss, accuracy = known["final_loss"], known["final_accuracy"]
+    x: list[float | None] = []
+    y: list[float | None] = []
+    for a, b in pairs:
+        if a in known.index and b in known.index:
+            x += [float(loss[a]), float(loss[b]), None]
+            y += [float(accuracy[a]), float(accuracy[b]), None]
+    if x:
+        figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name="disagree (accuracy vs loss)",
+                                    hoverinfo="skip", line={"color": "#ff7f0e", "dash": "dot"}))

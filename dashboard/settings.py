@@ -12,11 +12,13 @@ from tracking.settings import DEFAULT_TRACKING_URI, SettingsError
 @dataclass(frozen=True)
 class DashboardSettings:
     """MLFLOW_TRACKING_URI (store to read), LOSSBOARD_HOST (default 127.0.0.1: this machine
-    only), LOSSBOARD_PORT (default 8050)."""
+    only), LOSSBOARD_PORT (default 8050), LOSSBOARD_REFRESH_SECONDS (how often a page with
+    running runs fetches their new points; default 10)."""
 
     tracking_uri: str = DEFAULT_TRACKING_URI
     host: str = "127.0.0.1"
     port: int = 8050
+    refresh_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DashboardSettings:
@@ -24,5 +26,13 @@ class DashboardSettings:
         port = env.get("LOSSBOARD_PORT") or "8050"
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise SettingsError(f"LOSSBOARD_PORT={port!r} is not a port number")
+        refresh = env.get("LOSSBOARD_REFRESH_SECONDS") or "10"
+        try:
+            seconds = float(refresh)
+        except ValueError:
+            seconds = 0.0
+        if not 1 <= seconds <= 3600:
+            raise SettingsError(f"LOSSBOARD_REFRESH_SECONDS={refresh!r} is not a number of "
+                                "seconds from 1 to 3600")
         return cls(env.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
-                   env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port))
+                   env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port), seconds)

@@ -1,24 +1,29 @@
-"""What the page shows for one experiment and objective: read, analyse, draw, or explain why not.
+"""What the page shows for one state: read, analyse, draw, or explain why not.
 
 Callbacks call `experiment_view` and return its fields; every failure becomes a message."""
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analysis import frames as f
-from dashboard.analysis.report import compare
-from dashboard.analysis.series import smooth
-from dashboard.analysis.tradeoff import OBJECTIVES
+from dashboard.analysis.report import Comparison, compare
+from dashboard.analysis.series import smooth, thin
+from dashboard.calibration_panel import calibrate, calibration_figure, summary_lines
 from dashboard.figures import curves_figure, tradeoff_figure
+from dashboard.state import ViewState
+from dashboard.table import column_defs, distinguishing_params, table_rows
 from tracking.reader import ReaderError, RunReader
 from tracking.retry import single_attempt
 
-MAX_NAME = 500
 MAX_SMOOTHING = 0.95
+MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
+PAIRS_WHEN_NOTHING_SELECTED = 5
 # A page must answer within ~10 s even when the tracking server hangs: one retry, 4 s each.
 REQUEST_TIMEOUT, RETRIES = 4.0, 1
 
@@ -27,48 +32,107 @@ def bounded_wait() -> AbstractContextManager[None]:
     return single_attempt(REQUEST_TIMEOUT, retries=RETRIES)
 
 
+def message_figure(text: str) -> go.Figure:
+    """An empty panel that says why it is empty, instead of blank axes."""
+    figure = go.Figure()
+    figure.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper",
+                          yref="paper", font={"size": 14, "color": "#666666"})
+    figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=300)
+    return figure
+
+
 @dataclass(frozen=True)
 class View:
     loss: go.Figure
     accuracy: go.Figure
     tradeoff: go.Figure
-    recommendation: str
-    message: str
+    calibration: go.Figure
+    calibration_notes: list[str] = field(default_factory=list)
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # every metric key, for the key pickers
+    recommendation: str = ""
+    message: str = ""
+    live: bool = False  # some run is still RUNNING: the page keeps fetching its new points
 
 
-def empty_view(message: str) -> View:
-    return View(go.Figure(), go.Figure(), go.Figure(), "", message)
+def empty_view(message: str, keys: list[str] | None = None) -> View:
+    blank = message_figure(message)
+    return View(blank, blank, blank, blank, keys=keys or [], message=message)
 
 
-def experiment_view(reader: RunReader, experiment: object, objective: object,
-                    smoothing: object = 0.0, log_loss: object = False) -> View:
-    """The page for `experiment` (inputs straight from the browser: checked, never trusted)."""
-    if experiment is None or experiment == "":
-        return empty_view("Pick an experiment.")
-    if not isinstance(experiment, str) or len(experiment) > MAX_NAME:
-        return empty_view("That is not an experiment name.")
-    if objective not in OBJECTIVES:
-        return empty_view("The objective must be loss or accuracy.")
+def check_inputs(state: ViewState, smoothing: object, log_loss: object) -> str:
+    """Why these inputs cannot be shown, or "" if they can."""
+    if state.experiment is None:
+        return "Pick an experiment."
     if (isinstance(smoothing, bool) or not isinstance(smoothing, int | float)
             or not 0 <= smoothing <= MAX_SMOOTHING or not isinstance(log_loss, bool)):
-        return empty_view("Smoothing must be a number from 0 to 0.95.")
+        return "Smoothing must be a number from 0 to 0.95."
+    return ""
+
+
+def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0,
+                    log_loss: object = False) -> View:
+    """The page for `state` (built from browser input: see `dashboard.state`)."""
+    problem = check_inputs(state, smoothing, log_loss)
+    if problem or state.experiment is None or not isinstance(smoothing, int | float):
+        return empty_view(problem)
     try:
         with bounded_wait():
-            data = reader.read(experiment)
+            data = reader.read(state.experiment)
     except ReaderError as error:
         return empty_view(str(error))
     if data.runs.empty:
         return empty_view(f"Experiment {data.name!r} has no runs yet.")
-    comparison = compare(data.runs, data.history)
+    keys = sorted(map(str, data.history[f.KEY].unique()))
+    comparison = compare(data.runs, data.history, loss_key=state.loss_key,
+                         accuracy_key=state.accuracy_key)
     if not comparison.has_metrics:
         return empty_view(f"No run in {data.name!r} logged both a validation loss and an "
-                          "accuracy the dashboard recognises.")
-    table, curves = comparison.table, smooth(comparison.curves, float(smoothing))
-    names = data.runs.set_index(f.RUN_ID)[f.RUN_NAME]
+                          "accuracy the dashboard recognises; pick the keys above.", keys)
+    return _draw(reader, state, data.runs, comparison, float(smoothing), bool(log_loss), keys)
+
+
+def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
+          smoothing: float, log_loss: bool, keys: list[str]) -> View:
+    table = comparison.table
+    curves = thin(smooth(comparison.curves, smoothing), MAX_POINTS_PER_LINE)
+    names = table["run_name"].fillna(table["run_id"])  # the table is indexed by run id
+    selected = [r for r in state.selected if r in names.index]
     baselines = table["baseline_accuracy"].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
-    pick = comparison.recommended[str(objective)]
     divergence = table.set_index("run_id")["divergence_epoch"]
-    return View(curves_figure(curves, names, "loss", log_y=log_loss, divergence=divergence),
-                curves_figure(curves, names, "accuracy", baseline),
-                tradeoff_figure(table), pick.reason if pick else "No run qualifies.", "")
+    pick = comparison.recommended[state.objective]
+    params = distinguishing_params(runs)
+    calibration, notes = _calibration(reader, state, comparison, names)
+    return View(
+        curves_figure(curves, names, "loss", selected=selected, log_y=log_loss,
+                      divergence=divergence),
+        curves_figure(curves, names, "accuracy", selected=selected, baseline=baseline),
+        tradeoff_figure(table, selected, _pairs(comparison, selected)), calibration, notes,
+        column_defs(params), table_rows(table, runs, params), keys,
+        pick.reason if pick else "No run qualifies.",
+        live=bool(((runs[f.STATUS] == "RUNNING") & ~runs[f.STALE].astype(bool)).any()))
+
+
+def _pairs(comparison: Comparison, selected: list[str]) -> list[tuple[str, str]]:
+    if not selected:
+        return comparison.disagreements[:PAIRS_WHEN_NOTHING_SELECTED]
+    return [p for p in comparison.disagreements if p[0] in selected or p[1] in selected]
+
+
+def _calibration(reader: RunReader, state: ViewState, comparison: Comparison,
+                 names: pd.Series) -> tuple[go.Figure, list[str]]:
+    """For the selected runs, else the two recommended ones, where predictions were logged."""
+    wanted = list(state.selected) or list(dict.fromkeys(
+        pick.run_id for pick in comparison.recommended.values() if pick))
+    try:
+        with bounded_wait():
+            found = reader.predictions([r for r in wanted if r in names.index])
+    except ReaderError as error:
+        return message_figure(str(error)), []
+    runs = calibrate(found, names)
+    if not runs:
+        return message_figure("No validation predictions were logged for these runs "
+                              "(lossboard/val_predictions.npz), so no calibration."), []
+    return calibration_figure(runs), summary_lines(runs)

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh dev,autolog,mysql
+scripts/install-browser.sh
 .venv/bin/ruff check .
 .venv/bin/mypy
 .venv/bin/pytest "$@"

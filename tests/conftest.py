@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
+from tests.helpers.demo import DemoStore, train_demo
 from tests.helpers.mlflow_server import MlflowServer
 
 
@@ -35,3 +36,9 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
+    """The real demo sweep, trained once per session into its own store (~20 s)."""
+    return train_demo(tmp_path_factory.mktemp("demo"))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard.analysis import frames as f
 from dashboard.analysis.series import assign_epochs
-from tracking.reader import ExperimentData, ReaderBase, RunReader, RunsData
+from tracking.reader import ExperimentData, Predictions, ReaderBase, RunReader, RunsData
 
 FINISHED_STATUSES = frozenset({"FINISHED", "FAILED", "KILLED"})
 _POINT = [f.RUN_ID, f.KEY, f.STEP, f.TIMESTAMP, f.VALUE]
@@ -37,6 +37,7 @@ class CachedReader(ReaderBase):
         self.uri = reader.uri
         self._reader = reader
         self._entries: dict[tuple[object, ...], _Entry] = {}
+        self._predictions: dict[str, Predictions] = {}  # logged once, at a run's end
         self._lock = threading.Lock()
 
     def experiment_names(self) -> list[str]:
@@ -51,6 +52,16 @@ class CachedReader(ReaderBase):
                      extra_keys: tuple[str, ...] = (), since: int | None = None) -> pd.DataFrame:
         return self._reader.read_history(runs, run_ids=run_ids, extra_keys=extra_keys,
                                          since=since)
+
+    def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
+        """Fetched once per run that has them; runs without are asked again (they may be
+        still training)."""
+        missing = [r for r in run_ids if r not in self._predictions]
+        if missing:
+            found = self._reader.predictions(missing)
+            with self._lock:
+                self._predictions.update(found)
+        return {r: self._predictions[r] for r in run_ids if r in self._predictions}
 
     def read(self, experiment: str, *, filter_string: str | None = None,
              include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:

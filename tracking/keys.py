@@ -42,3 +42,11 @@ def parse_key(key: str) -> tuple[str, str] | None:
         return split, metric
     return None
 
+
+# Model-selection review, written by the dashboard (tracking.review).
+REVIEW_PREFIX: Final = "lossboard.review."
+TAG_REVIEW_STATUS: Final = REVIEW_PREFIX + "status"  # "selected"
+TAG_REVIEW_REASON: Final = REVIEW_PREFIX + "reason"
+TAG_REVIEW_REVIEWER: Final = REVIEW_PREFIX + "reviewer"
+TAG_REVIEW_TIME: Final = REVIEW_PREFIX + "time"  # ISO 8601, UTC
+REVIEW_TAGS: Final = (TAG_REVIEW_STATUS, TAG_REVIEW_REASON, TAG_REVIEW_REVIEWER, TAG_REVIEW_TIME)

@@ -10,11 +10,10 @@ from contextlib import contextmanager
 import numpy as np
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
-from numpy.typing import NDArray
 
 from tracking import keys
+from tracking.reader import Predictions
 
-Predictions = tuple[NDArray[np.float32], NDArray[np.int64]]
 _BAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 
 

@@ -13,11 +13,14 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from dashboard.analysis import frames as f
 
 STALE_AFTER_SECONDS = 3600.0
+Predictions = tuple[NDArray[np.float32], NDArray[np.int64]]  # (proba n x k, labels n)
 log = logging.getLogger("lossboard.tracking")
 
 
@@ -75,6 +78,10 @@ class RunReader(Protocol):
         """`read_runs` and then `read_history` of all of them."""
         ...
 
+    def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
+        """(proba, labels) logged as `lossboard/val_predictions.npz`, for the runs that have it."""
+        ...
+
 
 class ReaderBase:
     """`read` for readers that implement `read_runs` and `read_history`."""
@@ -93,6 +100,11 @@ class ReaderBase:
                               include_deleted=include_deleted)
         history = self.read_history(runs, extra_keys=extra_keys)
         return ExperimentData(runs.experiment_id, runs.name, runs.runs, history)
+
+    def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
+        from tracking.predictions import load_predictions  # imports MLflow: only when asked
+
+        return load_predictions(self.uri, run_ids)  # type: ignore[attr-defined]
 
 
 def describe_failure(uri: str, error: BaseException) -> str:

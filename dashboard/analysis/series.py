@@ -129,3 +129,21 @@ def smooth(curves: pd.DataFrame, weight: float) -> pd.DataFrame:
     averaged = ordered.groupby([f.RUN_ID, f.SPLIT, f.METRIC], sort=False)[f.VALUE].transform(
         lambda values: values.ewm(alpha=1.0 - weight, adjust=True, ignore_na=True).mean())
     return ordered.assign(**{f.VALUE: averaged.where(ordered[f.VALUE].notna())})
+
+
+def thin(curves: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    """At most about `max_points` points per line (run, split, metric), keeping each bucket's
+    lowest and highest value so spikes survive: what a browser can draw fast."""
+    if max_points < 2:
+        raise ValueError(f"max_points must be >= 2, got {max_points}")
+    line = [f.RUN_ID, f.SPLIT, f.METRIC]
+    ordered = curves.sort_values([*line, f.EPOCH])
+    sizes = ordered.groupby(line, sort=False)[f.EPOCH].transform("size")
+    if ordered.empty or int(sizes.max()) <= max_points:
+        return ordered
+    position = ordered.groupby(line, sort=False).cumcount()
+    buckets = (position * (max_points // 2) // sizes).where(sizes > max_points, position)
+    by_value = ordered.assign(_bucket=buckets).sort_values([*line, "_bucket", f.VALUE])
+    lowest = by_value.drop_duplicates([*line, "_bucket"], keep="first").index
+    highest = by_value.drop_duplicates([*line, "_bucket"], keep="last").index
+    return ordered.loc[ordered.index.isin(lowest.union(highest))]

@@ -1,4 +1,7 @@
-"""A real `mlflow server` process for tests: started, stopped and restarted on one store."""
+"""Real server processes for tests: `mlflow server` on a store, `lossboard serve` over one.
+
+Each is started in its own process group, waited for until /health answers, and stopped with
+its workers."""
 
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class MlflowServer:
-    """`mlflow server` over a store (default: SQLite in `root`), bound to 127.0.0.1:`port`."""
+class ServerProcess:
+    """A server bound to 127.0.0.1:`port`, run from `root` (its log: root/server.log)."""
 
     def __init__(self, root: Path, port: int | None = None, backend_uri: str | None = None) -> None:
         self.root = root
@@ -33,16 +36,13 @@ class MlflowServer:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        mlflow = str(Path(sys.executable).with_name("mlflow"))
-        return [
-            mlflow, "server",
-            "--backend-store-uri", self.backend_uri,
-            "--artifacts-destination", str(self.root / "artifacts"),
-            "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-        ]
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
 
     def start(self, timeout: float = 90.0) -> None:
-        env = os.environ | {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+        env = self.environment()
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
                 self.command(), cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -51,12 +51,12 @@ class MlflowServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"mlflow server exited early:\n{self.log_tail()}")
+                raise RuntimeError(f"{self.command()[0]} exited early:\n{self.log_tail()}")
             if self.healthy():
                 return
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"mlflow server not healthy after {timeout} s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.command()[0]} not healthy after {timeout} s:\n{self.log_tail()}")
 
     def healthy(self) -> bool:
         try:
@@ -82,3 +82,27 @@ class MlflowServer:
     def log_tail(self, lines: int = 30) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+class MlflowServer(ServerProcess):
+    """`mlflow server` over a store (default: SQLite in `root`), one worker."""
+
+    def command(self) -> list[str]:
+        mlflow = str(Path(sys.executable).with_name("mlflow"))
+        return [
+            mlflow, "server",
+            "--backend-store-uri", self.backend_uri,
+            "--artifacts-destination", str(self.root / "artifacts"),
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
+        ]
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ) | {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+
+
+class DashboardServer(ServerProcess):
+    """`lossboard serve` over `backend_uri`, as a user starts it."""
+
+    def command(self) -> list[str]:
+        lossboard = str(Path(sys.executable).with_name("lossboard"))
+        return [lossboard, "serve", "--tracking-uri", self.backend_uri, "--port", str(self.port)]

@@ -13,8 +13,8 @@ from mlflow import MlflowClient
 from dashboard.analysis.report import RUN_FIELDS
 from dashboard.analysis.tradeoff import QUADRANTS
 from dashboard.cli import main
+from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import free_port
-from tests.integration.conftest import DemoStore
 
 
 def compare_json(store: DemoStore, capsys: pytest.CaptureFixture[str], *args: str) -> dict:

@@ -9,14 +9,16 @@ import pytest
 from dashboard import ids
 from dashboard.app import create_app, redact
 from dashboard.settings import DashboardSettings
+from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import free_port
-from tests.integration.conftest import DemoStore
 from tracking.cache import CachedReader
 from tracking.reader import open_reader
 
 OUTPUTS = [(ids.LOSS_CURVES, "figure"), (ids.ACCURACY_CURVES, "figure"),
-           (ids.TRADEOFF, "figure"), (ids.RECOMMENDATION, "children"),
-           (ids.MESSAGE, "children")]
+           (ids.TRADEOFF, "figure"), (ids.CALIBRATION, "figure"),
+           (ids.CALIBRATION_NOTES, "children"), (ids.RUNS_TABLE, "columnDefs"),
+           (ids.RUNS_TABLE, "rowData"), (ids.LOSS_KEY, "options"), (ids.ACCURACY_KEY, "options"),
+           (ids.RECOMMENDATION, "children"), (ids.MESSAGE, "children"), (ids.REFRESH, "disabled")]
 
 
 def client_for(uri: str) -> Any:
@@ -25,20 +27,24 @@ def client_for(uri: str) -> Any:
 
 
 def update(client: Any, experiment: object, objective: object, smoothing: object = 0,
-           scale: object = ()) -> dict[str, Any]:
+           scale: object = (), selected: object = (), loss_key: object = None,
+           accuracy_key: object = None) -> dict[str, Any]:
+    """What the `show` callback answers, through Dash's real endpoint."""
+    values = [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", objective),
+              (ids.LOSS_KEY, "value", loss_key), (ids.ACCURACY_KEY, "value", accuracy_key),
+              (ids.SELECTION, "data", list(selected)), (ids.SMOOTHING, "value", smoothing),
+              (ids.LOSS_SCALE, "value", list(scale)), (ids.REFRESH, "n_intervals", None)]
     payload = {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in OUTPUTS) + "..",
         "outputs": [{"id": i, "property": p} for i, p in OUTPUTS],
-        "inputs": [{"id": ids.EXPERIMENT, "property": "value", "value": experiment},
-                   {"id": ids.OBJECTIVE, "property": "value", "value": objective},
-                   {"id": ids.SMOOTHING, "property": "value", "value": smoothing},
-                   {"id": ids.LOSS_SCALE, "property": "value", "value": list(scale)}],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in values],
         "changedPropIds": [f"{ids.EXPERIMENT}.value"],
     }
     response = client.post("/_dash-update-component", json=payload)
     assert response.status_code == 200, response.data[:500]
-    return {i: body[p] for i, body in response.get_json()["response"].items()
-            for p in body}
+    answer = response.get_json()["response"]
+    shown = {f"{i}.{p}": answer[i][p] for i, p in OUTPUTS if i in answer and p in answer[i]}
+    return {i: shown[f"{i}.{p}"] for i, p in reversed(OUTPUTS) if f"{i}.{p}" in shown} | shown
 
 
 def test_health_and_page(demo_store: DemoStore) -> None:
@@ -59,6 +65,25 @@ def test_demo_experiment_draws_every_run_and_recommends(demo_store: DemoStore) -
     assert {"high-accuracy/high-loss", "low-accuracy/low-loss", "Pareto front"} <= quadrants
     assert shown[ids.RECOMMENDATION].startswith("mlp-64-decay-0.3 has the lowest")
     assert shown[ids.MESSAGE] == ""
+    rows = shown[f"{ids.RUNS_TABLE}.rowData"]
+    assert len(rows) == 8 and {"params.hidden_layers", "params.weight_decay"} <= set(rows[0])
+    notes = str(shown[ids.CALIBRATION_NOTES])
+    assert "mlp-64-decay-0.3: ECE" in notes and "after temperature scaling" in notes
+    assert shown[ids.REFRESH] is True  # nothing running: no live refresh
+
+
+def test_selection_and_key_override_reach_every_panel(demo_store: DemoStore) -> None:
+    client = client_for(demo_store.uri)
+    rows = update(client, "lossboard-demo", "loss")[f"{ids.RUNS_TABLE}.rowData"]
+    over = [r for r in rows if r["quadrant"] == "high-accuracy/high-loss"][0]
+    shown = update(client, "lossboard-demo", "loss", selected=[over["run_id"]])
+    bold = {t["legendgroup"] for t in shown[ids.LOSS_CURVES]["data"]
+            if t.get("line", {}).get("width") == 4}
+    assert bold == {over["run_id"]}
+    assert over["run_name"] in str(shown[ids.CALIBRATION_NOTES])
+    by_train = update(client, "lossboard-demo", "loss", loss_key="train_loss")
+    assert by_train[f"{ids.RUNS_TABLE}.rowData"][0]["final_loss"] != rows[0]["final_loss"]
+    assert "train_loss" in by_train[f"{ids.LOSS_KEY}.options"]
 
 
 def test_smoothing_log_scale_and_divergence_marks(demo_store: DemoStore) -> None:

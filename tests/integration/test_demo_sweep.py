@@ -12,7 +12,7 @@ from mlflow.entities import Run
 from sklearn.metrics import log_loss
 
 from dashboard.analysis.tradeoff import QUADRANTS, quadrants
-from tests.integration.conftest import DemoStore
+from tests.helpers.demo import DemoStore
 from tracking import keys
 from training.datasets import load_split
 from training.sweep import IMBALANCED, REGIMES

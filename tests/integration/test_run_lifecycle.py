@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from tests.integration.conftest import TRAIN, train_env
+from tests.helpers.demo import TRAIN, train_env
 from training.cli import main
 
 LONG_CONFIG = "mlp-128x128-no-decay-long"

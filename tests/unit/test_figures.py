@@ -59,3 +59,41 @@ def test_log_scale_and_divergence_marks() -> None:
     [mark] = [t for t in figure.data if t.name == "divergence"]
     assert list(mark.x) == [2.0] and list(mark.y) == [0.4]  # on a's validation loss at epoch 2
     assert list(mark.text) == ["&lt;img src=x onerror=alert(1)&gt;"]
+
+
+def many_runs(count: int) -> pd.DataFrame:
+    return pd.DataFrame([{f.RUN_ID: f"r{i:03d}", f.SPLIT: split, f.METRIC: "loss",
+                          f.EPOCH: float(e), f.VALUE: 1.0 / (e + i + 1)}
+                         for i in range(count) for split in ("val", "train") for e in (1, 2, 3)])
+
+
+def test_selected_runs_bold_and_on_top_the_others_faint() -> None:
+    figure = curves_figure(CURVES, NAMES, "loss", selected=["b", "zz-unknown"])
+    assert [t.legendgroup for t in figure.data] == ["a", "a", "b"]  # selected drawn last
+    assert {t.line.width for t in figure.data if t.legendgroup == "a"} == {1}
+    assert figure.data[-1].line.width == 4 and figure.data[-1].opacity == 1.0
+
+
+def test_crowded_experiments_draw_the_rest_as_one_webgl_trace() -> None:
+    figure = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", selected=["r007"],
+                           max_lines=24)
+    background, *lines = figure.data
+    assert background.type == "scattergl" and background.name == "other runs (29, validation)"
+    assert len(background.x) == 29 * 3 + 28  # a NaN gap between consecutive runs
+    assert {t.legendgroup for t in lines} == {"r007"}
+    few = curves_figure(many_runs(5), pd.Series(dtype="string"), "loss")
+    assert all(t.type == "scatter" for t in few.data) and len(few.data) == 10
+
+
+def test_tradeoff_rings_the_selection_and_joins_disagreeing_pairs() -> None:
+    table = pd.DataFrame({
+        "run_id": ["a", "b", "c"], "run_name": ["a", "b", "c"],
+        "final_loss": [0.1, 0.4, 0.5], "final_accuracy": [0.9, 0.95, 0.7],
+        "quadrant": ["high-accuracy/low-loss", "high-accuracy/high-loss",
+                     "low-accuracy/high-loss"], "pareto": [True, True, False]})
+    figure = tradeoff_figure(table, selected=["b"], pairs=[("b", "a"), ("x", "a")])
+    pairs = figure.data[0]
+    assert pairs.name == "disagree (accuracy vs loss)"
+    assert list(pairs.x) == [0.4, 0.1, None]  # the pair with an unknown run is left out
+    sizes = {t.name: list(t.marker.size) for t in figure.data if t.mode == "markers"}
+    assert sizes["high-accuracy/high-loss"] == [16] and sizes["high-accuracy/low-loss"] == [11]

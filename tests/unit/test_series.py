@@ -1,6 +1,7 @@
 import math
 
 import pandas as pd
+import pytest
 
 from dashboard.analysis import frames as f
 from dashboard.analysis.series import (
@@ -91,3 +92,24 @@ def test_smoothing_is_an_exponential_average_per_curve() -> None:
     assert got[("a", 1.0)] == 1.0 and abs(got[("a", 2.0)] - 1 / 3) < 1e-12
     assert math.isnan(got[("a", 3.0)]) and got[("b", 1.0)] == 5.0  # runs never mix
     assert smooth(curves, 0.0) is curves
+
+
+def test_thin_keeps_each_buckets_extremes_and_leaves_short_lines_alone() -> None:
+    import numpy as np
+
+    from dashboard.analysis.series import thin
+
+    n = 100_000
+    long = pd.DataFrame({f.RUN_ID: "a", f.SPLIT: "val", f.METRIC: "loss",
+                         f.EPOCH: np.arange(n, dtype=float), f.VALUE: np.sin(np.arange(n) / 500)})
+    long.loc[54_321, f.VALUE] = 9.0  # a spike must survive
+    short = pd.DataFrame({f.RUN_ID: "b", f.SPLIT: "val", f.METRIC: "loss",
+                          f.EPOCH: [2.0, 1.0], f.VALUE: [1.0, float("nan")]})
+    out = thin(pd.concat([long, short], ignore_index=True), 1000)
+    kept = out[out[f.RUN_ID] == "a"]
+    assert len(kept) <= 1000 and kept[f.VALUE].max() == 9.0
+    assert kept[f.VALUE].min() == long[f.VALUE].min()
+    assert kept[f.EPOCH].is_monotonic_increasing and kept[f.EPOCH].iloc[0] == 0.0
+    assert out[out[f.RUN_ID] == "b"][f.EPOCH].tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError):
+        thin(short, 1)

@@ -1,4 +1,4 @@
-"""Integration fixtures: the real demo sweep, trained once per session into its own store."""
+"""The real demo sweep, trained as a user trains it (`python scripts/train.py`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "scripts" / "train.py"
@@ -24,10 +22,8 @@ class DemoStore:
     stdout: str
 
 
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
-    """`python scripts/train.py` with no arguments, as a user runs it, into a new SQLite store."""
-    folder = tmp_path_factory.mktemp("demo")
+def train_demo(folder: Path) -> DemoStore:
+    """`python scripts/train.py` with no arguments into a new SQLite store in `folder`."""
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     result = subprocess.run([sys.executable, str(TRAIN), "--no-progress"], cwd=folder,
                             env=train_env(uri), capture_output=True, text=True, timeout=300)

@@ -1,0 +1,75 @@
+"""The page: controls, then curves side by side, trade-off and runs table, calibration."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.table import GRID_OPTIONS
+from dashboard.views import MAX_SMOOTHING
+
+ROW = {"display": "flex", "gap": "16px", "alignItems": "center", "flexWrap": "wrap"}
+SIDE_BY_SIDE = {"display": "flex", "gap": "12px"}
+HALF = {"flex": "1 1 0", "minWidth": 0}
+KEY_PICKER = {"minWidth": "220px"}
+
+
+def first_choice(names: list[str]) -> str | None:
+    """Open on a real experiment: MLflow's always-present `Default` one only if it is alone."""
+    return next((n for n in names if n != "Default"), names[0] if names else None)
+
+
+def controls(names: list[str]) -> html.Div:
+    return html.Div([
+        html.Div([
+            html.Label("Experiment", htmlFor=ids.EXPERIMENT),
+            dcc.Dropdown(id=ids.EXPERIMENT, options=names, value=first_choice(names),
+                         clearable=False, style={"minWidth": "320px"}),
+            html.Label("What do you care about?", htmlFor=ids.OBJECTIVE),
+            dcc.RadioItems(id=ids.OBJECTIVE, value="loss", inline=True, options=[
+                {"label": " loss (probabilities close to the truth)", "value": "loss"},
+                {"label": " accuracy (argmax hits)", "value": "accuracy"}]),
+        ], style=ROW),
+        html.Div([
+            html.Label("Loss key", htmlFor=ids.LOSS_KEY),
+            dcc.Dropdown(id=ids.LOSS_KEY, placeholder="found automatically", style=KEY_PICKER),
+            html.Label("Accuracy key", htmlFor=ids.ACCURACY_KEY),
+            dcc.Dropdown(id=ids.ACCURACY_KEY, placeholder="found automatically",
+                         style=KEY_PICKER),
+            html.Label("Smoothing", htmlFor=ids.SMOOTHING),
+            html.Div(dcc.Slider(id=ids.SMOOTHING, min=0, max=MAX_SMOOTHING, step=0.05, value=0,
+                                marks={0: "0", 0.5: "0.5", 0.9: "0.9"}),
+                     style={"width": "220px"}),
+            dcc.Checklist(id=ids.LOSS_SCALE, value=[],
+                          options=[{"label": " log-scale loss", "value": "log"}]),
+        ], style=ROW),
+    ])
+
+
+def page(names: list[str], problem: str, store: str, refresh_ms: int) -> html.Div:
+    return html.Div([
+        dcc.Location(id=ids.URL, refresh=False),
+        dcc.Store(id=ids.SELECTION, data=[]),
+        dcc.Interval(id=ids.REFRESH, interval=refresh_ms, disabled=True),
+        html.H1("Lossboard"),
+        html.P(f"Where validation loss and accuracy disagree. Reading {store}. Select runs in "
+               "the table, on the scatter or in a legend: they are highlighted everywhere."),
+        controls(names),
+        html.Div(problem, id=ids.MESSAGE, role="status", style={"color": "#b00020"}),
+        html.P(id=ids.RECOMMENDATION, style={"fontWeight": "bold"}),
+        dcc.Loading(html.Div([
+            html.Div(dcc.Graph(id=ids.LOSS_CURVES), style=HALF),
+            html.Div(dcc.Graph(id=ids.ACCURACY_CURVES), style=HALF),
+        ], style=SIDE_BY_SIDE), delay_show=300),
+        dcc.Graph(id=ids.TRADEOFF),
+        dag.AgGrid(id=ids.RUNS_TABLE, rowData=[], columnDefs=[],
+                   getRowId="params.data.run_id", dashGridOptions=GRID_OPTIONS,
+                   defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                   style={"height": "360px"}),
+        html.H2("Calibration", style={"fontSize": "1.2em"}),
+        html.P("Where validation predictions were logged: the selected runs, else the two "
+               "recommended ones."),
+        dcc.Graph(id=ids.CALIBRATION),
+        html.Ul(id=ids.CALIBRATION_NOTES),
+    ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})

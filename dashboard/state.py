@@ -1,0 +1,129 @@
+"""What the page shows, as a value: read from and written to the URL, changed by clicks.
+
+Everything here comes from the browser (a pasted link, a forged request), so each part is checked
+and a bad part is dropped, never trusted: the page then opens as if it had not been given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from dashboard import ids
+from dashboard.analysis.tradeoff import OBJECTIVES
+
+MAX_TEXT = 500
+MAX_SELECTED = 1000
+RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    experiment: str | None = None
+    objective: str = "loss"
+    selected: tuple[str, ...] = ()  # run ids, in the order they were picked
+    loss_key: str | None = None  # None: found automatically
+    accuracy_key: str | None = None
+
+    def to_query(self) -> str:
+        """`?experiment=...&objective=...`: only what differs from a fresh page."""
+        parts = {"experiment": self.experiment, "objective": self.objective,
+                 "selected": ",".join(self.selected), "loss_key": self.loss_key,
+                 "accuracy_key": self.accuracy_key}
+        kept = {k: v for k, v in parts.items() if v and not (k == "objective" and v == "loss")}
+        return "?" + urlencode(kept) if kept else ""
+
+    @classmethod
+    def from_query(cls, search: object) -> ViewState:
+        query = parse_qs(search.lstrip("?")) if isinstance(search, str) else {}
+        first = {k: v[0] for k, v in query.items() if v}
+        objective = first.get("objective", "loss")
+        return cls(experiment=text_or_none(first.get("experiment")),
+                   objective=objective if objective in OBJECTIVES else "loss",
+                   selected=run_ids(first.get("selected", "").split(",")),
+                   loss_key=text_or_none(first.get("loss_key")),
+                   accuracy_key=text_or_none(first.get("accuracy_key")))
+
+    @classmethod
+    def from_inputs(cls, experiment: object, objective: object, selected: object = (),
+                    loss_key: object = None, accuracy_key: object = None,
+                    ) -> tuple[ViewState, str]:
+        """The state the controls hold, and why it cannot be shown ("" if it can)."""
+        state = cls(text_or_none(experiment), objective if objective in OBJECTIVES else "loss",
+                    run_ids(selected), text_or_none(loss_key), text_or_none(accuracy_key))
+        if experiment is None or experiment == "":
+            return state, "Pick an experiment."
+        if state.experiment is None:
+            return state, "That is not an experiment name."
+        if objective not in OBJECTIVES:
+            return state, "The objective must be loss or accuracy."
+        return state, ""
+
+    def toggled(self, run_id: object) -> ViewState:
+        """`run_id` added to the selection, or taken out if it was in."""
+        if not isinstance(run_id, str) or not RUN_ID.match(run_id):
+            return self
+        if run_id in self.selected:
+            return replace(self, selected=tuple(r for r in self.selected if r != run_id))
+        return replace(self, selected=(*self.selected, run_id)[-MAX_SELECTED:])
+
+
+def text_or_none(value: object) -> str | None:
+    """A name from the browser, or None if it is missing, not text, or absurdly long."""
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_TEXT else None
+
+
+def run_ids(values: object) -> tuple[str, ...]:
+    """Well-formed run ids from a list the browser sent, duplicates dropped, order kept."""
+    if not isinstance(values, list | tuple):
+        return ()
+    valid = [v for v in values if isinstance(v, str) and RUN_ID.match(v)]
+    return tuple(dict.fromkeys(valid))[:MAX_SELECTED]
+
+
+def clicked_run(click: object) -> str | None:
+    """The run id behind a click on the trade-off scatter (its points carry it as customdata)."""
+    try:
+        run_id = click["points"][0]["customdata"]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return run_id if isinstance(run_id, str) else None
+
+
+def legend_run(restyle: object, figure: object) -> str | None:
+    """The run behind a legend click. Plotly reports it as a change of visibility of the
+    clicked entry's traces (a run's traces share its id as `legendgroup`); a double click,
+    which isolates one entry, changes traces of several groups and selects nothing."""
+    try:
+        change: Any
+        traces: Any
+        change, traces = restyle  # type: ignore[misc]
+        data: list[dict[str, Any]] = figure["data"]  # type: ignore[index]
+        groups = {data[int(i)].get("legendgroup") for i in traces} if "visible" in change \
+            else set()
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
+    group = groups.pop() if len(groups) == 1 else None
+    return group if isinstance(group, str) else None
+
+
+def next_state(current: ViewState, trigger: object, search: object,
+               event: object = None, figure: object = None) -> ViewState:
+    """The state after `trigger` (a component id) fired; `event` is what it sent: the grid's
+    selected rows, a scatter click or a legend restyle (with that legend's `figure`)."""
+    if trigger is None or trigger == ids.URL:  # page load, or back/forward in the browser
+        linked = ViewState.from_query(search)
+        return linked if linked.experiment else replace(linked, experiment=current.experiment)
+    if trigger == ids.EXPERIMENT:
+        return ViewState(current.experiment, current.objective)
+    if trigger == ids.RUNS_TABLE:
+        rows = event if isinstance(event, list) else []
+        return replace(current, selected=run_ids(
+            [r.get("run_id") for r in rows if isinstance(r, dict)]))
+    if trigger == ids.TRADEOFF:
+        return current.toggled(clicked_run(event))
+    if trigger in (ids.LOSS_CURVES, ids.ACCURACY_CURVES):
+        return current.toggled(legend_run(event, figure))
+    return current  # objective or a key picker: already in `current`

@@ -1,0 +1,75 @@
+"""The runs table: one row per run from the comparison, plus the params that tell runs apart.
+
+Cells are plain text or numbers: ag-grid renders them as text (no HTML renderer is configured),
+so a run named `<img src=x onerror=...>` shows as those characters."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from dashboard.analysis import frames as f
+
+MAX_PARAM_COLUMNS = 8
+FOUR_DECIMALS = "params.value == null ? '' : d3.format('.4f')(params.value)"
+NUMBER = {"type": "numericColumn", "filter": "agNumberColumnFilter",
+          "valueFormatter": {"function": FOUR_DECIMALS}}
+WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
+TEXT = {"filter": "agTextColumnFilter"}
+GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
+                                 "enableClickSelection": False},
+                "animateRows": False, "enableCellTextSelection": True}
+
+RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
+    ("run_name", "run", {**TEXT, "pinned": "left", "minWidth": 200}),
+    ("status", "status", TEXT),
+    ("final_loss", "final val loss", NUMBER),
+    ("final_accuracy", "final val accuracy", NUMBER),
+    ("best_loss", "best val loss", NUMBER),
+    ("best_loss_epoch", "best-loss epoch", WHOLE),
+    ("best_accuracy", "best val accuracy", NUMBER),
+    ("best_accuracy_epoch", "best-accuracy epoch", WHOLE),
+    ("quadrant", "quadrant", TEXT),
+    ("pareto", "Pareto", TEXT),
+    ("divergence_epoch", "divergence epoch", WHOLE),
+    ("lift", "lift over majority", NUMBER),
+    ("epochs", "epochs", WHOLE),
+]
+
+
+def distinguishing_params(runs: pd.DataFrame) -> list[str]:
+    """`params.*` columns whose values differ between runs (the sweep's knobs), at most 8."""
+    params = [c for c in runs.columns if c.startswith(f.PARAM_PREFIX)]
+    varied = [c for c in params if runs[c].astype("string").nunique(dropna=False) > 1]
+    return varied[:MAX_PARAM_COLUMNS]
+
+
+def column_defs(param_columns: list[str]) -> list[dict[str, Any]]:
+    columns = [{"field": field, "headerName": title, **extra}
+               for field, title, extra in RUN_COLUMNS]
+    return columns + [{"field": c, "headerName": c.removeprefix(f.PARAM_PREFIX), **TEXT}
+                      for c in param_columns]
+
+
+def table_rows(table: pd.DataFrame, runs: pd.DataFrame,
+               param_columns: list[str]) -> list[dict[str, Any]]:
+    """JSON-ready rows keyed by run_id (the grid's row id); missing numbers are None."""
+    rows = table.assign(lift=table["final_accuracy"] - table["baseline_accuracy"],
+                        pareto=table["pareto"].map({True: "yes", False: ""}))
+    params = runs.set_index(f.RUN_ID)[param_columns].astype("string")
+    rows = rows.reset_index(drop=True).join(params, on="run_id")
+    fields = ["run_id", *(field for field, _, _ in RUN_COLUMNS), *param_columns]
+    return [{str(k): _cell(v) for k, v in record.items()}
+            for record in rows[fields].to_dict(orient="records")]
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value if isinstance(value, int | float | bool) else str(value)

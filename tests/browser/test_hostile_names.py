@@ -1,0 +1,56 @@
+"""Run names, params and tags are shown as text: markup in them never runs."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param
+from selenium.common.exceptions import NoAlertPresentException
+
+from tests.browser.page import open_dashboard, text_of, traces, wait_until
+from tests.helpers.mlflow_server import DashboardServer
+
+HOSTILE = ["<img src=x onerror=alert(1)>", '<img src=x onerror="window.__xss=1">',
+           "<script>window.__xss=2</script>", '<a href="javascript:window.__xss=3">link</a>']
+
+
+@pytest.fixture(scope="module")
+def hostile_dashboard(tmp_path_factory: pytest.TempPathFactory,
+                      store_template: Path) -> Iterator[DashboardServer]:
+    folder = tmp_path_factory.mktemp("hostile")
+    shutil.copy(store_template, folder / "mlflow.db")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    client = MlflowClient(uri)
+    experiment = client.create_experiment("<b>hostile</b>")
+    for i, name in enumerate(HOSTILE):
+        run = client.create_run(experiment, run_name=name).info.run_id
+        client.log_batch(run, metrics=[Metric("val_loss", 0.5 + i / 10, 0, 1),
+                                       Metric("val_accuracy", 0.9 - i / 20, 0, 1)],
+                         params=[Param("note", HOSTILE[-1 - i])])
+        client.set_terminated(run)
+    server = DashboardServer(folder, backend_uri=uri)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_markup_in_names_and_params_shows_as_text_and_runs_no_script(
+        browser: Any, hostile_dashboard: DashboardServer) -> None:
+    open_dashboard(browser, hostile_dashboard.uri)
+    grid = wait_until(browser, lambda d: (t := text_of(d, "runs-table")) and HOSTILE[0] in t
+                      and t, what="the names in the table")
+    assert all(name in grid for name in HOSTILE)  # names and the `note` param, verbatim
+    legend = browser.execute_script(
+        "return document.querySelector('#loss-curves .legend').textContent")
+    assert HOSTILE[0] + " (val)" in legend
+    assert "<b>hostile</b>" in text_of(browser, "experiment-picker")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018  (reading it is what raises)
+    assert browser.execute_script("return window.__xss === undefined")
+    assert browser.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
+    assert len(traces(browser, "tradeoff-scatter")) > 0

@@ -1,0 +1,35 @@
+"""The runs table's rows: JSON-ready, params that vary, names kept as plain text."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from dashboard.table import column_defs, distinguishing_params, table_rows
+
+RUNS = pd.DataFrame({"run_id": ["a", "b"], "params.lr": ["0.1", "0.01"],
+                     "params.seed": ["0", "0"], "params.note": ["<b>x</b>", None]})
+TABLE = pd.DataFrame({
+    "run_id": ["a", "b"], "run_name": ["<img src=x>", None], "status": ["FINISHED", "FAILED"],
+    "final_loss": [0.2, math.inf], "final_accuracy": [0.9, math.nan], "best_loss": [0.1, 0.3],
+    "best_loss_epoch": pd.array([3, None], dtype="Int64"), "best_accuracy": [0.91, 0.5],
+    "best_accuracy_epoch": pd.array([4, 1], dtype="Int64"), "quadrant": ["x", None],
+    "pareto": [True, False], "divergence_epoch": [5.0, math.nan],
+    "baseline_accuracy": [0.6, 0.6], "epochs": pd.array([10, 2], dtype="Int64"),
+}).set_index("run_id", drop=False)
+
+
+def test_only_params_that_vary_get_a_column() -> None:
+    assert distinguishing_params(RUNS) == ["params.lr", "params.note"]
+    fields = [c["field"] for c in column_defs(["params.lr"])]
+    assert fields[0] == "run_name" and fields[-1] == "params.lr"
+    assert not any("cellRenderer" in c for c in column_defs(["params.lr"]))  # text only
+
+
+def test_rows_are_json_ready_with_lift_over_the_majority_baseline() -> None:
+    a, b = table_rows(TABLE, RUNS, ["params.lr", "params.note"])
+    assert a["run_id"] == "a" and a["run_name"] == "<img src=x>"  # as text, unchanged
+    assert math.isclose(a["lift"], 0.3) and a["pareto"] == "yes" and a["best_loss_epoch"] == 3
+    assert b["final_loss"] is None and b["lift"] is None and b["best_loss_epoch"] is None
+    assert b["run_name"] is None and b["params.note"] is None and b["params.lr"] == "0.01"

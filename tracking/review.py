@@ -1,0 +1,106 @@
+"""Model-selection review, written to MLflow: tags on the run, and the model registry.
+
+A run marked selected carries `lossboard.review.{status,reason,reviewer,time}`; clearing removes
+them. Promoting registers the model the run logged (MLflow 3's logged models, or a classic
+`MLmodel` folder among its artifacts) and points an alias (default `champion`) at the version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from mlflow import MlflowClient
+from mlflow.entities import RunTag
+from mlflow.exceptions import MlflowException
+
+from tracking import keys
+from tracking.reader import ReaderError, describe_failure
+
+T = TypeVar("T")
+MAX_REASON = 5000
+DEFAULT_ALIAS = "champion"
+
+
+class ReviewError(ReaderError):
+    """A review action that could not be done; the message says why, in one sentence."""
+
+
+@dataclass(frozen=True)
+class Promotion:
+    model_name: str
+    version: str
+    alias: str
+
+
+class ReviewWriter:
+    """Writes reviews to the store at `uri` (the dashboard's reader only reads)."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self._client = MlflowClient(uri, registry_uri=uri)
+
+    def mark_selected(self, run_id: str, reason: str, reviewer: str) -> None:
+        reason, reviewer = reason.strip(), reviewer.strip()
+        if not reason:
+            raise ReviewError("Say why this run is selected: the reason is required.")
+        if len(reason) > MAX_REASON or len(reviewer) > 250:
+            raise ReviewError(f"The reason is limited to {MAX_REASON} characters.")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        values = {keys.TAG_REVIEW_STATUS: "selected", keys.TAG_REVIEW_REASON: reason,
+                  keys.TAG_REVIEW_REVIEWER: reviewer or "anonymous",
+                  keys.TAG_REVIEW_TIME: stamp}
+        tags = [RunTag(k, v) for k, v in values.items()]
+        self._call(lambda: self._client.log_batch(run_id, tags=tags))  # one write: all or none
+
+    def clear(self, run_id: str) -> None:
+        present = self._call(lambda: self._client.get_run(run_id).data.tags)
+        self._call(lambda: self._delete_tags(run_id, [k for k in keys.REVIEW_TAGS
+                                                      if k in present]))
+
+    def _delete_tags(self, run_id: str, names: list[str]) -> None:
+        for name in names:
+            self._client.delete_tag(run_id, name)
+
+    def promote(self, run_id: str, model_name: str, alias: str = DEFAULT_ALIAS) -> Promotion:
+        """Register the run's model under `model_name` and point `alias` at the new version."""
+        if not model_name.strip() or not alias.strip():
+            raise ReviewError("Promoting needs a registered-model name and an alias.")
+        source, model_id = self._model_source(run_id)
+        self._ensure_registered_model(model_name)
+        version = self._call(lambda: self._client.create_model_version(
+            model_name, source, run_id=run_id, model_id=model_id)).version
+        self._call(lambda: self._client.set_registered_model_alias(model_name, alias, version))
+        return Promotion(model_name, str(version), alias)
+
+    def _model_source(self, run_id: str) -> tuple[str, str | None]:
+        run = self._call(lambda: self._client.get_run(run_id))
+        models = self._call(lambda: self._client.search_logged_models(
+            [run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"))
+        if models:
+            newest = max(models, key=lambda m: m.creation_timestamp or 0)
+            return f"models:/{newest.model_id}", newest.model_id
+        folders = self._call(lambda: self._client.list_artifacts(run_id))
+        for folder in (f for f in folders if f.is_dir):
+            names = {a.path.rsplit("/", 1)[-1] for a in self._client.list_artifacts(run_id,
+                                                                                  folder.path)}
+            if "MLmodel" in names:  # a model logged the MLflow 2 way
+                return f"{run.info.artifact_uri}/{folder.path}", None
+        raise ReviewError(f"Run {run.info.run_name or run_id} logged no model, so there is "
+                          "nothing to register.")
+
+    def _ensure_registered_model(self, name: str) -> None:
+        try:
+            self._client.get_registered_model(name)
+        except MlflowException:
+            self._call(lambda: self._client.create_registered_model(name))
+
+    def _call(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except MlflowException as error:
+            raise ReviewError(f"MLflow refused: {error.message}") from None
+        except OSError as error:
+            raise ReviewError(describe_failure(self.uri, error)) from None
