@@ -10,8 +10,9 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from dashboard import ids
+from dashboard import ids, review_callbacks
 from dashboard.layout import page
+from dashboard.review_panel import Reviews
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, next_state
 from dashboard.views import bounded_wait, empty_view, experiment_view
@@ -38,10 +39,24 @@ def layout(reader: RunReader, settings: DashboardSettings) -> html.Div:
                 int(settings.refresh_seconds * 1000))
 
 
-def create_app(settings: DashboardSettings, reader: RunReader) -> Dash:
-    """The dashboard over `reader` (wrap it in tracking.cache.CachedReader to serve a team)."""
-    app = Dash(__name__, title="Lossboard", update_title="", health_endpoint="health")
+def create_app(settings: DashboardSettings, reader: RunReader,
+               reviews: Reviews | None = None) -> Dash:
+    """The dashboard over `reader` (wrap it in tracking.cache.CachedReader to serve a team);
+    reviews are written by `reviews` (default: tracking.review.ReviewWriter on the same store,
+    made at the first review action)."""
+    app = Dash(__name__, title="Lossboard", update_title="", health_endpoint="health",
+               suppress_callback_exceptions=False)
     app.layout = lambda: layout(reader, settings)
+    writer: list[Reviews] = [reviews] if reviews else []
+
+    def review_writer() -> Reviews:
+        if not writer:
+            from tracking.review import ReviewWriter  # imports MLflow: only when reviewing
+
+            writer.append(ReviewWriter(settings.tracking_uri))
+        return writer[0]
+
+    review_callbacks.register(app, reader, review_writer, redact(settings.tracking_uri))
 
     @app.callback(*[Output(i, p) for i, p in SYNCED],
                   Input(ids.URL, "search"), Input(ids.EXPERIMENT, "value"),
@@ -78,9 +93,10 @@ def create_app(settings: DashboardSettings, reader: RunReader) -> Dash:
                   Input(ids.EXPERIMENT, "value"), Input(ids.OBJECTIVE, "value"),
                   Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
                   Input(ids.SELECTION, "data"), Input(ids.SMOOTHING, "value"),
-                  Input(ids.LOSS_SCALE, "value"), Input(ids.REFRESH, "n_intervals"))
+                  Input(ids.LOSS_SCALE, "value"), Input(ids.REFRESH, "n_intervals"),
+                  Input(ids.REVIEW_VERSION, "data"))
     def show(experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any, selected: Any,
-             smoothing: Any, scale: Any, _tick: Any) -> tuple[Any, ...]:
+             smoothing: Any, scale: Any, _tick: Any, _reviewed: Any) -> tuple[Any, ...]:
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                accuracy_key)
         log_loss = isinstance(scale, list) and "log" in scale

@@ -6,6 +6,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.review_panel import review_panel
 from dashboard.table import GRID_OPTIONS
 from dashboard.views import MAX_SMOOTHING
 
@@ -72,4 +73,5 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int) -> html.Di
                "recommended ones."),
         dcc.Graph(id=ids.CALIBRATION),
         html.Ul(id=ids.CALIBRATION_NOTES),
+        review_panel(reviewer=""),
     ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})

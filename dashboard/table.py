@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.analysis import frames as f
+from tracking import keys
 
 MAX_PARAM_COLUMNS = 8
 FOUR_DECIMALS = "params.value == null ? '' : d3.format('.4f')(params.value)"
@@ -25,6 +26,7 @@ GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "header
 RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
     ("run_name", "run", {**TEXT, "pinned": "left", "minWidth": 200}),
     ("status", "status", TEXT),
+    ("review", "review", {**TEXT, "minWidth": 220}),
     ("final_loss", "final val loss", NUMBER),
     ("final_accuracy", "final val accuracy", NUMBER),
     ("best_loss", "best val loss", NUMBER),
@@ -53,11 +55,22 @@ def column_defs(param_columns: list[str]) -> list[dict[str, Any]]:
                       for c in param_columns]
 
 
+def review_text(runs: pd.DataFrame) -> pd.Series:
+    """Per run id: 'selected: <reason> (<reviewer>, <time>)', or None if not reviewed."""
+    columns = [f.TAG_PREFIX + name for name in keys.REVIEW_TAGS]
+    tags = runs.set_index(f.RUN_ID).reindex(columns=columns).astype("string")
+    status, reason, reviewer, time = (tags[c] for c in columns)
+    text = (status + ": " + reason.fillna("") + " (" + reviewer.fillna("?") + ", "
+            + time.fillna("?") + ")")
+    return text.where(status.notna(), None)
+
+
 def table_rows(table: pd.DataFrame, runs: pd.DataFrame,
                param_columns: list[str]) -> list[dict[str, Any]]:
     """JSON-ready rows keyed by run_id (the grid's row id); missing numbers are None."""
     rows = table.assign(lift=table["final_accuracy"] - table["baseline_accuracy"],
-                        pareto=table["pareto"].map({True: "yes", False: ""}))
+                        pareto=table["pareto"].map({True: "yes", False: ""}),
+                        review=review_text(runs))
     params = runs.set_index(f.RUN_ID)[param_columns].astype("string")
     rows = rows.reset_index(drop=True).join(params, on="run_id")
     fields = ["run_id", *(field for field, _, _ in RUN_COLUMNS), *param_columns]

@@ -34,6 +34,9 @@ class Promotion:
     version: str
     alias: str
 
+    def __str__(self) -> str:
+        return f"model {self.model_name!r} version {self.version}, alias {self.alias!r}"
+
 
 class ReviewWriter:
     """Writes reviews to the store at `uri` (the dashboard's reader only reads)."""
@@ -81,7 +84,7 @@ class ReviewWriter:
             [run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"))
         if models:
             newest = max(models, key=lambda m: m.creation_timestamp or 0)
-            return f"models:/{newest.model_id}", newest.model_id
+            return newest.artifact_location, newest.model_id
         folders = self._call(lambda: self._client.list_artifacts(run_id))
         for folder in (f for f in folders if f.is_dir):
             names = {a.path.rsplit("/", 1)[-1] for a in self._client.list_artifacts(run_id,

@@ -17,7 +17,13 @@ CHROMEDRIVER = Path(os.environ.get("LOSSBOARD_CHROMEDRIVER", "/usr/bin/chromedri
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser saves files (exports)."""
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="session")
+def browser(downloads: Path) -> Iterator[object]:
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         reason = f"no {CHROMIUM} and {CHROMEDRIVER} (scripts/install-browser.sh installs them)"
         if os.environ.get("CI") == "true":
@@ -32,6 +38,8 @@ def browser() -> Iterator[object]:
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-background-networking", "--window-size=1400,2200"):
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
     yield driver

@@ -9,6 +9,7 @@ import pytest
 from dashboard import ids
 from dashboard.app import create_app, redact
 from dashboard.settings import DashboardSettings
+from tests.helpers.dash_client import call
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import free_port
 from tracking.cache import CachedReader
@@ -33,17 +34,9 @@ def update(client: Any, experiment: object, objective: object, smoothing: object
     values = [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", objective),
               (ids.LOSS_KEY, "value", loss_key), (ids.ACCURACY_KEY, "value", accuracy_key),
               (ids.SELECTION, "data", list(selected)), (ids.SMOOTHING, "value", smoothing),
-              (ids.LOSS_SCALE, "value", list(scale)), (ids.REFRESH, "n_intervals", None)]
-    payload = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in OUTPUTS],
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in values],
-        "changedPropIds": [f"{ids.EXPERIMENT}.value"],
-    }
-    response = client.post("/_dash-update-component", json=payload)
-    assert response.status_code == 200, response.data[:500]
-    answer = response.get_json()["response"]
-    shown = {f"{i}.{p}": answer[i][p] for i, p in OUTPUTS if i in answer and p in answer[i]}
+              (ids.LOSS_SCALE, "value", list(scale)), (ids.REFRESH, "n_intervals", None),
+              (ids.REVIEW_VERSION, "data", 0)]
+    shown = call(client, OUTPUTS, values)
     return {i: shown[f"{i}.{p}"] for i, p in reversed(OUTPUTS) if f"{i}.{p}" in shown} | shown
 
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import mlflow
 import pytest
 from mlflow import MlflowClient
-from sklearn.datasets import load_iris
-from sklearn.linear_model import LogisticRegression
 
+from tests.helpers.models import log_run
 from tracking import keys
 from tracking.review import ReviewError, ReviewWriter
 
 
 def logged_run(uri: str, with_model: bool) -> str:
-    mlflow.set_tracking_uri(uri)
-    with mlflow.start_run(run_name="reviewed") as run:
-        mlflow.log_metric("val_loss", 0.3, step=1)
-        if with_model:
-            x, y = load_iris(return_X_y=True)
-            mlflow.sklearn.log_model(LogisticRegression(max_iter=200).fit(x, y), name="model")
-    return str(run.info.run_id)
+    return log_run(uri, "reviews", "reviewed", with_model)
 
 
 def test_marking_writes_the_review_tags_and_clearing_removes_them(sqlite_uri: str) -> None:
@@ -47,7 +39,9 @@ def test_promoting_registers_the_logged_model_and_sets_the_alias(sqlite_uri: str
     client = MlflowClient(sqlite_uri, registry_uri=sqlite_uri)
     assert str(client.get_model_version_by_alias("iris-classifier", "champion").version) == "1"
     assert str(client.get_model_version_by_alias("iris-classifier", "staging").version) == "2"
-    assert client.get_model_version("iris-classifier", second.version).run_id == run_id
+    version = client.get_model_version("iris-classifier", second.version)
+    assert version.run_id == run_id
+    assert version.source.endswith("/artifacts")  # the logged model's own files
 
 
 def test_promoting_a_run_without_a_model_says_so(sqlite_uri: str) -> None:

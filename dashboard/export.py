@@ -1,0 +1,67 @@
+"""The review, exported: one standalone HTML file (plotly.js and figures inside, works offline)
+and the runs table as CSV. Every name and value is escaped: the file builds no markup from runs."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from dashboard.state import ViewState
+from dashboard.table import RUN_COLUMNS
+from dashboard.views import View
+
+STYLE = ("body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse}"
+         "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}th{background:#f3f3f3}")
+
+
+def _figures(figures: list[go.Figure]) -> str:
+    """The first figure carries plotly.js itself (~4.5 MB), so the file needs no network."""
+    return "".join(pio.to_html(figure, full_html=False, include_plotlyjs=(i == 0),
+                               config={"displaylogo": False})
+                   for i, figure in enumerate(figures))
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def runs_frame(view: View) -> pd.DataFrame:
+    """The table as shown, with readable headers, run id last."""
+    titles = {field: title for field, title, _ in RUN_COLUMNS}
+    frame = pd.DataFrame(view.rows)
+    ordered = [c for c in frame.columns if c != "run_id"] + ["run_id"]
+    return frame[ordered].rename(columns=lambda c: titles.get(c, c.removeprefix("params.")))
+
+
+def review_html(view: View, state: ViewState, store: str) -> str:
+    runs = runs_frame(view)
+    reviewed = runs[runs["review"].notna()] if "review" in runs else runs.iloc[0:0]
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in view.calibration_notes)
+    title = html.escape(f"Lossboard review: {state.experiment}")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
+        f"<p>Exported {stamp} from {html.escape(store)}. Objective: "
+        f"{html.escape(state.objective)}. {html.escape(view.recommendation)}</p>"
+        f"<h2>Reviewed runs</h2>{_table(reviewed) if len(reviewed) else '<p>None yet.</p>'}"
+        f"<h2>Curves, trade-off and calibration</h2>"
+        f"{_figures([view.loss, view.accuracy, view.tradeoff, view.calibration])}"
+        f"<ul>{notes}</ul><h2>All runs</h2>{_table(runs)}</body></html>")
+
+
+def review_csv(view: View) -> str:
+    return runs_frame(view).to_csv(index=False)

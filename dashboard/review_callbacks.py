@@ -1,0 +1,58 @@
+"""Callbacks of the review panel: act on the selection, export what the page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, no_update
+
+from dashboard import ids
+from dashboard.export import review_csv, review_html
+from dashboard.review_panel import Reviews, act
+from dashboard.state import ViewState
+from dashboard.views import bounded_wait, experiment_view
+from tracking.reader import RunReader
+
+STATE = [State(ids.EXPERIMENT, "value"), State(ids.OBJECTIVE, "value"),
+         State(ids.SELECTION, "data"), State(ids.LOSS_KEY, "value"),
+         State(ids.ACCURACY_KEY, "value")]
+
+
+def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store: str) -> None:
+    @app.callback(Output(ids.REVIEW_MESSAGE, "children"), Output(ids.REVIEW_VERSION, "data"),
+                  Input(ids.MARK, "n_clicks"), Input(ids.CLEAR, "n_clicks"),
+                  Input(ids.PROMOTE, "n_clicks"), State(ids.REVIEW_REASON, "value"),
+                  State(ids.REVIEWER, "value"), State(ids.MODEL_NAME, "value"),
+                  State(ids.MODEL_ALIAS, "value"), State(ids.REVIEW_VERSION, "data"), *STATE,
+                  prevent_initial_call=True)
+    def review(_mark: Any, _clear: Any, _promote: Any, reason: Any, reviewer: Any, model: Any,
+               alias: Any, version: Any, *controls: Any) -> tuple[str, Any]:
+        state, problem = ViewState.from_inputs(*controls)
+        text = {"reason": reason, "reviewer": reviewer, "model": model, "alias": alias}
+        if problem or not all(v is None or isinstance(v, str) for v in text.values()):
+            return problem or "Review fields must be text.", no_update
+        with bounded_wait():
+            said = act(ctx.triggered_id, reviews(), reader, state, text)
+        return said, (version if isinstance(version, int) else 0) + 1
+
+    @app.callback(Output(ids.DOWNLOAD_HTML, "data"), Output(ids.DOWNLOAD_CSV, "data"),
+                  Output(ids.REVIEW_MESSAGE, "children", allow_duplicate=True),
+                  Input(ids.EXPORT_HTML, "n_clicks"), Input(ids.EXPORT_CSV, "n_clicks"), *STATE,
+                  prevent_initial_call=True)
+    def export(_html: Any, _csv: Any, *controls: Any) -> tuple[Any, Any, str]:
+        state, problem = ViewState.from_inputs(*controls)
+        view = None if problem else experiment_view(reader, state)
+        if view is None or view.message:
+            return no_update, no_update, problem or (view.message if view else "")
+        name = "lossboard-review-" + "".join(c if c.isalnum() or c in "-_." else "_"
+                                             for c in state.experiment or "")
+        if ctx.triggered_id == ids.EXPORT_CSV:
+            return no_update, download(review_csv(view), f"{name}.csv"), "Exported as CSV."
+        return download(review_html(view, state, store), f"{name}.html"), no_update, \
+            "Exported as HTML (opens offline: plotly.js is inside)."
+
+
+def download(text: str, filename: str) -> dict[str, Any]:
+    """What dcc.Download saves as a file."""
+    return {"content": text, "filename": filename, "base64": False}

@@ -1,0 +1,89 @@
+"""The review panel: mark the selected runs with a reason, clear, promote, export.
+
+The actions check what the browser sent (run ids of this experiment, text of sane length) before
+anything is written; the writer is `tracking.review.ReviewWriter`."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.analysis import frames as f
+from dashboard.state import ViewState
+from tracking.reader import ReaderError, RunReader
+
+ROW = {"display": "flex", "gap": "12px", "alignItems": "center", "flexWrap": "wrap"}
+
+
+class Reviews(Protocol):
+    def mark_selected(self, run_id: str, reason: str, reviewer: str) -> None: ...
+
+    def clear(self, run_id: str) -> None: ...
+
+    def promote(self, run_id: str, model_name: str, alias: str = ...) -> object: ...
+
+
+def review_panel(reviewer: str) -> html.Div:
+    return html.Div([
+        html.H2("Review", style={"fontSize": "1.2em"}),
+        html.P("Acts on the selected runs. Marking writes MLflow tags lossboard.review.* (status, "
+               "reason, reviewer, time); promoting registers the run's logged model and points "
+               "an alias at it."),
+        html.Div([
+            dcc.Textarea(id=ids.REVIEW_REASON, placeholder="why this run (required to mark)",
+                         style={"width": "420px", "height": "48px"}, maxLength=5000),
+            dcc.Input(id=ids.REVIEWER, value=reviewer, placeholder="reviewer", maxLength=250),
+            html.Button("Mark selected", id=ids.MARK),
+            html.Button("Clear review", id=ids.CLEAR),
+        ], style=ROW),
+        html.Div([
+            dcc.Input(id=ids.MODEL_NAME, placeholder="registered model name", maxLength=250),
+            dcc.Input(id=ids.MODEL_ALIAS, value="champion", maxLength=250),
+            html.Button("Promote", id=ids.PROMOTE),
+            html.Button("Export HTML", id=ids.EXPORT_HTML),
+            html.Button("Export CSV", id=ids.EXPORT_CSV),
+        ], style={**ROW, "marginTop": "8px"}),
+        html.Div(id=ids.REVIEW_MESSAGE, role="status", style={"marginTop": "8px"}),
+        dcc.Store(id=ids.REVIEW_VERSION, data=0),
+        dcc.Download(id=ids.DOWNLOAD_HTML), dcc.Download(id=ids.DOWNLOAD_CSV),
+    ])
+
+
+def act(action: object, reviews: Reviews, reader: RunReader, state: ViewState,
+        text: dict[str, object]) -> str:
+    """Do `action` (a button id) for the selected runs of the state's experiment; say what
+    happened, or why nothing did."""
+    if not state.selected or state.experiment is None:
+        return "Select a run first (in the table, on the scatter or in a legend)."
+    try:
+        known = set(reader.read_runs(state.experiment).runs[f.RUN_ID])
+    except ReaderError as error:
+        return str(error)
+    if not set(state.selected) <= known:
+        return "The selection holds runs that are not in this experiment; nothing was written."
+    try:
+        return _do(action, reviews, state.selected, text)
+    except ReaderError as error:  # tracking.review.ReviewError is one
+        return str(error)
+
+
+def _do(action: object, reviews: Reviews, selected: tuple[str, ...],
+        text: dict[str, object]) -> str:
+    reason, reviewer, model, alias = (str(text.get(k) or "") for k in
+                                      ("reason", "reviewer", "model", "alias"))
+    if action == ids.MARK:
+        for run_id in selected:
+            reviews.mark_selected(run_id, reason, reviewer)
+        return f"Marked {len(selected)} run(s) selected."
+    if action == ids.CLEAR:
+        for run_id in selected:
+            reviews.clear(run_id)
+        return f"Cleared the review of {len(selected)} run(s)."
+    if action == ids.PROMOTE:
+        if len(selected) != 1:
+            return "Promote one run at a time: select exactly one."
+        promotion = reviews.promote(selected[0], model.strip(), alias.strip() or "champion")
+        return f"Registered {promotion}."
+    return "Unknown action."

@@ -1,0 +1,67 @@
+"""Reviewing in the browser: marking writes MLflow tags, promoting explains, export saves files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from mlflow import MlflowClient
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+from tests.browser.page import open_dashboard, text_of, wait_until
+from tests.helpers.demo import DemoStore
+from tests.helpers.mlflow_server import DashboardServer
+from tracking import keys
+
+REASON = "lowest loss once calibrated <b>really</b>"
+
+
+def click(browser: Any, element_id: str) -> None:
+    browser.find_element(By.ID, element_id).click()
+
+
+def message_after(browser: Any, element_id: str, expected: str) -> str:
+    click(browser, element_id)
+    return str(wait_until(browser, lambda d: expected in (t := text_of(d, "review-message"))
+                          and t, what=expected))
+
+
+def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardServer,
+                                       demo_store: DemoStore, downloads: Path) -> None:
+    open_dashboard(browser, demo_dashboard.uri)
+    assert "Select a run first" in message_after(browser, "mark-selected", "Select a run first")
+    point = browser.find_elements(By.CSS_SELECTOR, "#tradeoff-scatter .scatterlayer .point")[0]
+    ActionChains(browser).move_to_element(point).pause(0.3).click().perform()
+    run_id = wait_until(browser, lambda d: d.current_url.partition("selected=")[2],
+                        what="a selected run")
+    browser.find_element(By.ID, "review-reason").send_keys(REASON)
+    browser.find_element(By.ID, "reviewer").send_keys("ana")
+    message_after(browser, "mark-selected", "Marked 1 run(s) selected.")
+    tags = MlflowClient(demo_store.uri).get_run(run_id).data.tags
+    assert tags[keys.TAG_REVIEW_STATUS] == "selected" and tags[keys.TAG_REVIEW_REASON] == REASON
+    assert tags[keys.TAG_REVIEW_REVIEWER] == "ana"
+    wait_until(browser, lambda d: f"selected: {REASON} (ana" in text_of(d, "runs-table"),
+               what="the review in the table")
+
+    browser.find_element(By.ID, "model-name").send_keys("demo-classifier")
+    assert "logged no model" in message_after(browser, "promote", "nothing to register")
+
+    message_after(browser, "export-html", "Exported as HTML")
+    message_after(browser, "export-csv", "Exported as CSV")
+    html_file = wait_until(browser, lambda d: next(downloads.glob("lossboard-review-*.html"), 0),
+                           what="the HTML export")
+    csv_file = wait_until(browser, lambda d: next(downloads.glob("lossboard-review-*.csv"), 0),
+                          what="the CSV export")
+    page = wait_until(browser, lambda d: (t := html_file.read_text()).endswith("</html>") and t,
+                      what="the whole HTML file")
+    assert "Lossboard review: lossboard-demo" in page and "<b>really</b>" not in page
+    assert "lowest loss once calibrated &lt;b&gt;really&lt;/b&gt;" in page
+    assert len(page) > 3_000_000 and 'src="http' not in page  # plotly.js inside: offline
+    rows = list(csv.DictReader(csv_file.open()))
+    assert len(rows) == 8 and sum(bool(r["review"]) for r in rows) == 1
+
+    message_after(browser, "clear-review", "Cleared the review of 1 run(s).")
+    left = MlflowClient(demo_store.uri).get_run(run_id).data.tags
+    assert not any(k.startswith(keys.REVIEW_PREFIX) for k in left)

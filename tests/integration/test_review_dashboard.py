@@ -1,0 +1,67 @@
+"""The review panel's callbacks over HTTP, on a real store: checks first, then real writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mlflow import MlflowClient
+
+from dashboard import ids
+from dashboard.app import create_app
+from dashboard.settings import DashboardSettings
+from tests.helpers.dash_client import call
+from tests.helpers.models import log_run
+from tracking import keys
+from tracking.cache import CachedReader
+from tracking.reader import open_reader
+
+OUTPUTS = [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")]
+
+
+@pytest.fixture
+def store(sqlite_uri: str) -> dict[str, str]:
+    """Experiment `reviewed`: run `with-model` logged a model, `plain` did not."""
+    return {"with-model": log_run(sqlite_uri, "reviewed", "with-model", with_model=True),
+            "plain": log_run(sqlite_uri, "reviewed", "plain", with_model=False),
+            "elsewhere": log_run(sqlite_uri, "other", "elsewhere", with_model=False),
+            "uri": sqlite_uri}
+
+
+def press(client: Any, button: str, selected: list[str], experiment: object = "reviewed",
+          reason: object = "why", model: object = "iris") -> str:
+    clicks = [(b, "n_clicks", 1 if b == button else None)
+              for b in (ids.MARK, ids.CLEAR, ids.PROMOTE)]
+    state = [(ids.REVIEW_REASON, "value", reason), (ids.REVIEWER, "value", "ana"),
+             (ids.MODEL_NAME, "value", model), (ids.MODEL_ALIAS, "value", "champion"),
+             (ids.REVIEW_VERSION, "data", 0), (ids.EXPERIMENT, "value", experiment),
+             (ids.OBJECTIVE, "value", "loss"), (ids.SELECTION, "data", selected),
+             (ids.LOSS_KEY, "value", None), (ids.ACCURACY_KEY, "value", None)]
+    answer = call(client, OUTPUTS, clicks, state, changed=f"{button}.n_clicks")
+    return str(answer.get(f"{ids.REVIEW_MESSAGE}.children", ""))
+
+
+def test_promote_registers_the_selected_runs_model(store: dict[str, str]) -> None:
+    uri = store["uri"]
+    client = create_app(DashboardSettings(uri), CachedReader(open_reader(uri))).server.test_client()
+    said = press(client, ids.PROMOTE, [store["with-model"]])
+    assert said == "Registered model 'iris' version 1, alias 'champion'."
+    registry = MlflowClient(uri, registry_uri=uri)
+    assert registry.get_model_version_by_alias("iris", "champion").run_id == store["with-model"]
+    assert "nothing to register" in press(client, ids.PROMOTE, [store["plain"]])
+    assert "exactly one" in press(client, ids.PROMOTE, [store["plain"], store["with-model"]])
+
+
+def test_forged_or_foreign_selections_write_nothing(store: dict[str, str]) -> None:
+    uri = store["uri"]
+    client = create_app(DashboardSettings(uri), CachedReader(open_reader(uri))).server.test_client()
+    assert "not in this experiment" in press(client, ids.MARK, [store["elsewhere"]])
+    assert "Select a run first" in press(client, ids.MARK, ["../../etc", 7])  # dropped as junk
+    assert press(client, ids.MARK, [store["plain"]], experiment={"$ne": 1}) == (
+        "That is not an experiment name.")
+    assert press(client, ids.MARK, [store["plain"]], reason=["list"]) == (
+        "Review fields must be text.")
+    tags = MlflowClient(uri).get_run(store["elsewhere"]).data.tags
+    assert keys.TAG_REVIEW_STATUS not in tags
+    assert press(client, ids.MARK, [store["plain"]]) == "Marked 1 run(s) selected."
+    assert MlflowClient(uri).get_run(store["plain"]).data.tags[keys.TAG_REVIEW_REASON] == "why"
