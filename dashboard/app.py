@@ -11,11 +11,13 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids, review_callbacks
+from dashboard.comparisons import ComparisonCache
 from dashboard.layout import page
 from dashboard.review_panel import Reviews
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, next_state
 from dashboard.views import bounded_wait, empty_view, experiment_view
+from dashboard.wsgi import LazyServer
 from tracking.reader import ReaderError, RunReader
 
 SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
@@ -48,6 +50,7 @@ def create_app(settings: DashboardSettings, reader: RunReader,
                suppress_callback_exceptions=False)
     app.layout = lambda: layout(reader, settings)
     writer: list[Reviews] = [reviews] if reviews else []
+    comparisons = ComparisonCache()
 
     def review_writer() -> Reviews:
         if not writer:
@@ -56,7 +59,8 @@ def create_app(settings: DashboardSettings, reader: RunReader,
             writer.append(ReviewWriter(settings.tracking_uri))
         return writer[0]
 
-    review_callbacks.register(app, reader, review_writer, redact(settings.tracking_uri))
+    review_callbacks.register(app, reader, review_writer, redact(settings.tracking_uri),
+                              comparisons)
 
     @app.callback(*[Output(i, p) for i, p in SYNCED],
                   Input(ids.URL, "search"), Input(ids.EXPERIMENT, "value"),
@@ -100,8 +104,8 @@ def create_app(settings: DashboardSettings, reader: RunReader,
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                accuracy_key)
         log_loss = isinstance(scale, list) and "log" in scale
-        view = empty_view(problem) if problem else experiment_view(reader, state, smoothing,
-                                                                   log_loss)
+        view = empty_view(problem) if problem else experiment_view(
+            reader, state, smoothing, log_loss, comparisons)
         notes = [html.Li(line) for line in view.calibration_notes]
         return (view.loss, view.accuracy, view.tradeoff, view.calibration, notes, view.columns,
                 view.rows, view.keys, view.keys, view.recommendation, view.message,
@@ -113,3 +117,8 @@ def create_app(settings: DashboardSettings, reader: RunReader,
 def redact(uri: str) -> str:
     """The tracking URI without its password, fit to show on the page."""
     return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", uri)
+
+
+# For WSGI servers: `gunicorn --workers 2 --bind 127.0.0.1:8050 dashboard.app:server`.
+# Built from the environment at the first request (dashboard.wsgi), not at import.
+server = LazyServer()

@@ -8,6 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from dashboard import ids
+from dashboard.comparisons import ComparisonCache
 from dashboard.export import review_csv, review_html
 from dashboard.review_panel import Reviews, act
 from dashboard.state import ViewState
@@ -19,7 +20,8 @@ STATE = [State(ids.EXPERIMENT, "value"), State(ids.OBJECTIVE, "value"),
          State(ids.ACCURACY_KEY, "value")]
 
 
-def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store: str) -> None:
+def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store: str,
+             comparisons: ComparisonCache) -> None:
     @app.callback(Output(ids.REVIEW_MESSAGE, "children"), Output(ids.REVIEW_VERSION, "data"),
                   Input(ids.MARK, "n_clicks"), Input(ids.CLEAR, "n_clicks"),
                   Input(ids.PROMOTE, "n_clicks"), State(ids.REVIEW_REASON, "value"),
@@ -42,7 +44,7 @@ def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store
                   prevent_initial_call=True)
     def export(_html: Any, _csv: Any, *controls: Any) -> tuple[Any, Any, str]:
         state, problem = ViewState.from_inputs(*controls)
-        view = None if problem else experiment_view(reader, state)
+        view = None if problem else experiment_view(reader, state, comparisons=comparisons)
         if view is None or view.message:
             return no_update, no_update, problem or (view.message if view else "")
         name = "lossboard-review-" + "".join(c if c.isalnum() or c in "-_." else "_"

@@ -15,6 +15,7 @@ from dashboard.state import ViewState
 from tracking.reader import ReaderError, RunReader
 
 ROW = {"display": "flex", "gap": "12px", "alignItems": "center", "flexWrap": "wrap"}
+FIELD = {"width": "220px"}
 
 
 class Reviews(Protocol):
@@ -34,13 +35,15 @@ def review_panel(reviewer: str) -> html.Div:
         html.Div([
             dcc.Textarea(id=ids.REVIEW_REASON, placeholder="why this run (required to mark)",
                          style={"width": "420px", "height": "48px"}, maxLength=5000),
-            dcc.Input(id=ids.REVIEWER, value=reviewer, placeholder="reviewer", maxLength=250),
+            dcc.Input(id=ids.REVIEWER, value=reviewer, placeholder="reviewer", maxLength=250,
+                      style=FIELD),
             html.Button("Mark selected", id=ids.MARK),
             html.Button("Clear review", id=ids.CLEAR),
         ], style=ROW),
         html.Div([
-            dcc.Input(id=ids.MODEL_NAME, placeholder="registered model name", maxLength=250),
-            dcc.Input(id=ids.MODEL_ALIAS, value="champion", maxLength=250),
+            dcc.Input(id=ids.MODEL_NAME, placeholder="registered model name", maxLength=250,
+                      style=FIELD),
+            dcc.Input(id=ids.MODEL_ALIAS, value="champion", maxLength=250, style=FIELD),
             html.Button("Promote", id=ids.PROMOTE),
             html.Button("Export HTML", id=ids.EXPORT_HTML),
             html.Button("Export CSV", id=ids.EXPORT_CSV),

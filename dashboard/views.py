@@ -12,16 +12,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analysis import frames as f
-from dashboard.analysis.report import Comparison, compare
+from dashboard.analysis.report import Comparison
 from dashboard.analysis.series import smooth, thin
-from dashboard.calibration_panel import calibrate, calibration_figure, summary_lines
+from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
+from dashboard.comparisons import ComparisonCache
 from dashboard.figures import curves_figure, tradeoff_figure
 from dashboard.state import ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
+from tracking import keys
 from tracking.reader import ReaderError, RunReader
 from tracking.retry import single_attempt
 
 MAX_SMOOTHING = 0.95
+LOGGER_TAG = f.TAG_PREFIX + keys.TAG_LOGGER_VERSION
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
 PAIRS_WHEN_NOTHING_SELECTED = 5
 # A page must answer within ~10 s even when the tracking server hangs: one retry, 4 s each.
@@ -72,7 +75,7 @@ def check_inputs(state: ViewState, smoothing: object, log_loss: object) -> str:
 
 
 def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0,
-                    log_loss: object = False) -> View:
+                    log_loss: object = False, comparisons: ComparisonCache | None = None) -> View:
     """The page for `state` (built from browser input: see `dashboard.state`)."""
     problem = check_inputs(state, smoothing, log_loss)
     if problem or state.experiment is None or not isinstance(smoothing, int | float):
@@ -85,8 +88,8 @@ def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0
     if data.runs.empty:
         return empty_view(f"Experiment {data.name!r} has no runs yet.")
     keys = sorted(map(str, data.history[f.KEY].unique()))
-    comparison = compare(data.runs, data.history, loss_key=state.loss_key,
-                         accuracy_key=state.accuracy_key)
+    comparison = (comparisons or ComparisonCache(size=1)).compare(data, state.loss_key,
+                                                                  state.accuracy_key)
     if not comparison.has_metrics:
         return empty_view(f"No run in {data.name!r} logged both a validation loss and an "
                           "accuracy the dashboard recognises; pick the keys above.", keys)
@@ -104,7 +107,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     divergence = table.set_index("run_id")["divergence_epoch"]
     pick = comparison.recommended[state.objective]
     params = distinguishing_params(runs)
-    calibration, notes = _calibration(reader, state, comparison, names)
+    calibration, notes = _calibration(reader, state, runs, comparison, names)
     return View(
         curves_figure(curves, names, "loss", selected=selected, log_y=log_loss,
                       divergence=divergence),
@@ -121,18 +124,20 @@ def _pairs(comparison: Comparison, selected: list[str]) -> list[tuple[str, str]]
     return [p for p in comparison.disagreements if p[0] in selected or p[1] in selected]
 
 
-def _calibration(reader: RunReader, state: ViewState, comparison: Comparison,
-                 names: pd.Series) -> tuple[go.Figure, list[str]]:
+def _calibration(reader: RunReader, state: ViewState, runs: pd.DataFrame,
+                 comparison: Comparison, names: pd.Series) -> tuple[go.Figure, list[str]]:
     """For the selected runs, else the two recommended ones, where predictions were logged."""
     wanted = list(state.selected) or list(dict.fromkeys(
         pick.run_id for pick in comparison.recommended.values() if pick))
+    logged = runs.set_index(f.RUN_ID).get(LOGGER_TAG)  # only Lossboard's logger writes them
+    candidates = [r for r in wanted if logged is not None and pd.notna(logged.get(r))]
     try:
         with bounded_wait():
-            found = reader.predictions([r for r in wanted if r in names.index])
+            found = reader.predictions(candidates[:MAX_RUNS]) if candidates else {}
     except ReaderError as error:
         return message_figure(str(error)), []
-    runs = calibrate(found, names)
-    if not runs:
+    calibrated = calibrate(found, names)
+    if not calibrated:
         return message_figure("No validation predictions were logged for these runs "
                               "(lossboard/val_predictions.npz), so no calibration."), []
-    return calibration_figure(runs), summary_lines(runs)
+    return calibration_figure(calibrated), summary_lines(calibrated)

@@ -6,7 +6,9 @@
           with logging switched off, and the wall time of `scripts/train.py` (target <= 60 s)
   reader  reading an experiment of --runs x --epochs x 4 metrics: Lossboard's SQL reader cold and
           warm against MLflow's client path, and its REST reader against the bulk-interval
-          endpoint MLflow's UI uses; SQLite and PostgreSQL (see scripts/bench_reader.py)
+          endpoint MLflow's UI uses; SQLite, PostgreSQL, MySQL (see scripts/bench_reader.py)
+  paint   the dashboard's first paint of a --runs x --epochs experiment in headless Chromium,
+          against the same page for 10 runs (see scripts/bench_dashboard.py)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from mlflow import MlflowClient  # noqa: E402
 
+from scripts.bench_dashboard import bench_dashboard  # noqa: E402
 from scripts.bench_reader import DATABASES, bench_readers  # noqa: E402
 from tracking import TrackingSettings  # noqa: E402
 from training.datasets import load_split  # noqa: E402
@@ -90,15 +93,17 @@ def bench_sweep(seed: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", metavar="BENCH", help="sweep, reader (default: all)")
+    parser.add_argument("which", nargs="*", metavar="BENCH",
+                        help="sweep, reader, paint (default: all)")
     parser.add_argument("--seed", type=int, default=0, help="sweep: training seed")
-    parser.add_argument("--runs", type=int, default=1000, help="reader: runs (default 1000)")
-    parser.add_argument("--epochs", type=int, default=100, help="reader: epochs (default 100)")
+    parser.add_argument("--runs", type=int, default=1000, help="reader, paint: runs")
+    parser.add_argument("--epochs", type=int, default=100, help="reader, paint: epochs")
     parser.add_argument("--databases", default="sqlite,postgresql,mysql",
                         help="reader: any of sqlite,postgresql,mysql (default: all)")
     args = parser.parse_args()
     benches = {"sweep": lambda: bench_sweep(args.seed),
-               "reader": lambda: bench_readers(args.runs, args.epochs, args.databases.split(","))}
+               "reader": lambda: bench_readers(args.runs, args.epochs, args.databases.split(",")),
+               "paint": lambda: bench_dashboard(args.runs, args.epochs)}
     unknown = set(args.which) - set(benches)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 LOSS, ACCURACY, ERROR = "loss", "accuracy", "error"
 TRAIN, VAL = "train", "val"
@@ -54,6 +55,7 @@ class KeyRole:
     eval_set_index: int  # XGBoost/LightGBM: later eval sets (validation_1) before earlier
 
 
+@lru_cache(maxsize=8192)  # a handful of distinct keys, asked about for every run
 def classify(key: str) -> KeyRole | None:
     """The role of `key`, or None when it is not a loss, accuracy or error-rate key."""
     words = [w for w in _SEPARATORS.split(key.lower()) if w]

@@ -61,41 +61,68 @@ def choose_keys_per_run(history: pd.DataFrame, loss_key: str | None = None,
                         accuracy_key: str | None = None) -> pd.DataFrame:
     """Per run: which keys are read as validation/train loss and accuracy (CHOICE_COLUMNS)."""
     counts = history.groupby([f.RUN_ID, f.KEY]).size()
-    rows = {}
+    rows: dict[object, dict[str, object]] = {}
+    by_signature: dict[tuple[tuple[str, int], ...], dict[str, object]] = {}
     for run_id, per_key in counts.groupby(level=0):
-        keys = dict(zip(per_key.index.get_level_values(1), per_key.to_numpy(), strict=True))
-        val = choose_keys(keys, VAL, loss_key, accuracy_key)
-        train = choose_keys(keys, TRAIN)
-        rows[run_id] = {
-            "loss_key": val.loss, "accuracy_key": val.accuracy,
-            "accuracy_derived_from": val.accuracy if val.accuracy_from_error else None,
-            "train_loss_key": train.loss, "train_accuracy_key": train.accuracy,
-            "train_accuracy_derived_from": train.accuracy if train.accuracy_from_error else None,
-        }
+        keys = dict(zip(map(str, per_key.index.get_level_values(1)), per_key.to_numpy().tolist(),
+                        strict=True))
+        signature = tuple(sorted(keys.items()))  # runs logged alike get the same choice
+        if signature not in by_signature:
+            by_signature[signature] = _choices_for(keys, loss_key, accuracy_key)
+        rows[run_id] = by_signature[signature]
     table = pd.DataFrame.from_dict(rows, orient="index", columns=CHOICE_COLUMNS)
     table.index.name = f.RUN_ID
     return table
 
 
+def _choices_for(keys: dict[str, int], loss_key: str | None,
+                 accuracy_key: str | None) -> dict[str, object]:
+    val = choose_keys(keys, VAL, loss_key, accuracy_key)
+    train = choose_keys(keys, TRAIN)
+    return {
+        "loss_key": val.loss, "accuracy_key": val.accuracy,
+        "accuracy_derived_from": val.accuracy if val.accuracy_from_error else None,
+        "train_loss_key": train.loss, "train_accuracy_key": train.accuracy,
+        "train_accuracy_derived_from": train.accuracy if train.accuracy_from_error else None,
+    }
+
+
+ROLES = [("loss_key", VAL, LOSS, None), ("accuracy_key", VAL, ACCURACY, "accuracy_derived_from"),
+         ("train_loss_key", TRAIN, LOSS, None),
+         ("train_accuracy_key", TRAIN, ACCURACY, "train_accuracy_derived_from")]
+
+
+def _plan(choices: pd.DataFrame) -> pd.DataFrame:
+    """(run_id, key) -> the role its points play: split, metric, and whether 1 - value."""
+    parts = [pd.DataFrame({f.RUN_ID: choices.index.to_numpy(), f.KEY: choices[column].to_numpy(),
+                           "_split": split, "_metric": metric,
+                           "_flip": choices[derived].notna().to_numpy() if derived else False})
+             for column, split, metric, derived in ROLES]
+    return pd.concat(parts, ignore_index=True).dropna(subset=[f.KEY])
+
+
+def _points_in_plan(history: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
+    """History rows of the planned (run, key) pairs, with their role columns attached."""
+    pairs = pd.MultiIndex.from_frame(plan[[f.RUN_ID, f.KEY]].astype("string"))
+    if not pairs.is_unique:  # one key in two roles (a user override): a plain merge
+        return history.merge(plan, on=[f.RUN_ID, f.KEY])
+    at = pairs.get_indexer(pd.MultiIndex.from_frame(history[[f.RUN_ID, f.KEY]]))
+    kept = history[at >= 0]
+    roles = plan.iloc[at[at >= 0]]
+    return kept.assign(**{c: roles[c].to_numpy() for c in ("_split", "_metric", "_flip")})
+
+
 def build_curves(history: pd.DataFrame, choices: pd.DataFrame) -> pd.DataFrame:
     """The `curves` frame: the chosen keys' points, one per epoch, accuracy from error flipped."""
-    wanted = []
-    for run_id, row in choices.iterrows():
-        wanted += [(run_id, row["loss_key"], VAL, LOSS, False),
-                   (run_id, row["accuracy_key"], VAL, ACCURACY,
-                    pd.notna(row["accuracy_derived_from"])),
-                   (run_id, row["train_loss_key"], TRAIN, LOSS, False),
-                   (run_id, row["train_accuracy_key"], TRAIN, ACCURACY,
-                    pd.notna(row["train_accuracy_derived_from"]))]
-    plan = pd.DataFrame([w for w in wanted if pd.notna(w[1])],
-                        columns=[f.RUN_ID, f.KEY, "_split", "_metric", "_flip"])
+    plan = _plan(choices)
     if plan.empty or history.empty:
         return f.empty_curves()
-    points = latest_per_epoch(history.merge(plan, on=[f.RUN_ID, f.KEY]))
+    points = latest_per_epoch(_points_in_plan(history, plan))
     values = restore_infinities(points[f.VALUE].astype("float64"))
     curves = pd.DataFrame({
         f.RUN_ID: points[f.RUN_ID], f.SPLIT: points["_split"], f.METRIC: points["_metric"],
-        f.EPOCH: points[f.EPOCH], f.VALUE: values.where(~points["_flip"], 1.0 - values),
+        f.EPOCH: points[f.EPOCH], f.VALUE: values.where(~points["_flip"].astype(bool),
+                                                        1.0 - values),
     })
     return curves.astype(f.CURVE_DTYPES).reset_index(drop=True)
 

@@ -122,3 +122,28 @@ def test_passwords_never_reach_the_page() -> None:
     assert redact("postgresql://reader:s3cret@db:5432/mlflow") == (
         "postgresql://reader:***@db:5432/mlflow")
     assert redact("sqlite:///mlflow.db") == "sqlite:///mlflow.db"
+
+
+def test_running_runs_turn_live_refresh_on_and_new_points_arrive(sqlite_uri: str) -> None:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(sqlite_uri)
+    experiment = client.create_experiment("live")
+    run = client.create_run(experiment, run_name="training").info.run_id
+    client.log_metric(run, "val_loss", 0.9, step=1)
+    client.log_metric(run, "val_accuracy", 0.5, step=1)
+    page = client_for(sqlite_uri)
+    first = update(page, "live", "loss")
+    assert first[ids.REFRESH] is False  # a RUNNING run: the page keeps polling
+    assert first[f"{ids.RUNS_TABLE}.rowData"][0]["epochs"] == 1
+    client.log_metric(run, "val_loss", 0.7, step=2)
+    client.log_metric(run, "val_accuracy", 0.6, step=2)
+    second = update(page, "live", "loss")  # what the next interval tick asks for
+    assert second[f"{ids.RUNS_TABLE}.rowData"][0]["epochs"] == 2
+    client.set_terminated(run)
+    assert update(page, "live", "loss")[ids.REFRESH] is True
+
+
+def test_a_store_without_experiments_says_so(sqlite_uri: str) -> None:
+    shown = update(client_for(sqlite_uri), "Default", "loss")
+    assert shown[ids.MESSAGE] == "Experiment 'Default' has no runs yet."

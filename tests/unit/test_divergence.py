@@ -3,6 +3,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.analysis.divergence import (
     DIVERGENCE_EPOCH,
@@ -137,3 +139,27 @@ def test_best_epochs_and_their_gap() -> None:
         "late": {BEST_LOSS_EPOCH: 1.0, BEST_ACCURACY_EPOCH: 2.0, GAP: 1.0},
         "over": {BEST_LOSS_EPOCH: 20.0, BEST_ACCURACY_EPOCH: 20.0, GAP: 0.0},
     }
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(0, 2), st.just(math.nan)), min_size=0, max_size=14),
+                min_size=1, max_size=6),
+       st.integers(1, 4), st.integers(1, 4))
+def test_all_runs_at_once_matches_run_by_run(series: list[list[float]], window: int,
+                                             persistence: int) -> None:
+    """The vectorised divergence_by_run gives exactly what divergence_epoch gives per run."""
+    rows = []
+    for i, values in enumerate(series):
+        for epoch, value in enumerate(values, start=1):
+            accuracy = 0.5 + 0.1 * math.sin(epoch * (i + 1)) if epoch % 5 else math.nan
+            rows += [(f"r{i}", "val", "loss", float(epoch), value),
+                     (f"r{i}", "val", "accuracy", float(epoch), accuracy)]
+    curves = pd.DataFrame(rows, columns=[RUN_ID, SPLIT, METRIC, EPOCH, VALUE]).astype(
+        CURVE_DTYPES)
+    found = divergence_by_run(curves, window, persistence)
+    for run, part in curves.groupby(RUN_ID):
+        by_metric = {m: pd.Series(g[VALUE].to_numpy(float), index=g[EPOCH].to_numpy(float))
+                     for m, g in part.groupby(METRIC)}
+        expected = divergence_epoch(by_metric["loss"], by_metric["accuracy"], window, persistence)
+        got = found[str(run)]
+        assert (math.isnan(got) and expected is None) or got == expected, (run, got, expected)

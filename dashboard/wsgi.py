@@ -1,0 +1,48 @@
+"""`dashboard.app:server` for WSGI servers (gunicorn): the app is built on the first request,
+from the environment read then, once per worker process; importing reads nothing."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask
+
+from tracking.reader import ReaderError
+from tracking.settings import SettingsError
+
+
+def build_from_environment() -> Flask:
+    """The dashboard over MLFLOW_TRACKING_URI, reads cached (see `lossboard serve`)."""
+    from dashboard.app import create_app
+    from dashboard.settings import DashboardSettings
+    from tracking.cache import CachedReader
+    from tracking.reader import open_reader
+
+    settings = DashboardSettings.from_env()
+    server: Flask = create_app(settings, CachedReader(open_reader(settings.tracking_uri))).server
+    return server
+
+
+class LazyServer:
+    """A WSGI callable that builds the real one when the first request arrives."""
+
+    def __init__(self, build: Callable[[], Flask] = build_from_environment) -> None:
+        self._build = build
+        self._server: Flask | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self._server is None:
+            with self._lock:
+                if self._server is None:
+                    try:
+                        self._server = self._build()
+                    except (SettingsError, ReaderError) as error:  # say why; retry next time
+                        start_response("503 Service Unavailable",
+                                       [("Content-Type", "text/plain; charset=utf-8")])
+                        return [f"Lossboard cannot start: {error}\n".encode()]
+        answer: Iterable[bytes] = self._server(environ, start_response)
+        return answer
