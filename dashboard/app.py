@@ -5,6 +5,7 @@ that each can drive the others without a cycle); `show` reads, analyses and draw
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -23,6 +24,7 @@ from tracking.reader import ReaderError, RunReader
 SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
           (ids.LOSS_KEY, "value"), (ids.ACCURACY_KEY, "value"), (ids.SELECTION, "data"),
           (ids.RUNS_TABLE, "selectedRows")]
+log = logging.getLogger("lossboard.dashboard")
 EVENTS = {ids.RUNS_TABLE: 0, ids.TRADEOFF: 1, ids.LOSS_CURVES: 2, ids.ACCURACY_CURVES: 3}
 
 
@@ -46,8 +48,7 @@ def create_app(settings: DashboardSettings, reader: RunReader,
     """The dashboard over `reader` (wrap it in tracking.cache.CachedReader to serve a team);
     reviews are written by `reviews` (default: tracking.review.ReviewWriter on the same store,
     made at the first review action)."""
-    app = Dash(__name__, title="Lossboard", update_title="", health_endpoint="health",
-               suppress_callback_exceptions=False)
+    app = Dash(__name__, title="Lossboard", update_title="", health_endpoint="health")
     app.layout = lambda: layout(reader, settings)
     writer: list[Reviews] = [reviews] if reviews else []
     comparisons = ComparisonCache()
@@ -104,8 +105,13 @@ def create_app(settings: DashboardSettings, reader: RunReader,
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                accuracy_key)
         log_loss = isinstance(scale, list) and "log" in scale
-        view = empty_view(problem) if problem else experiment_view(
-            reader, state, smoothing, log_loss, comparisons)
+        try:
+            view = empty_view(problem) if problem else experiment_view(
+                reader, state, smoothing, log_loss, comparisons)
+        except Exception as error:  # a bug must not leave a blank page: say so, log the rest
+            log.exception("drawing %r failed", state)
+            view = empty_view(f"Lossboard could not draw this view ({type(error).__name__}: "
+                              f"{str(error)[:200]}); the server log has the details.")
         notes = [html.Li(line) for line in view.calibration_notes]
         return (view.loss, view.accuracy, view.tradeoff, view.calibration, notes, view.columns,
                 view.rows, view.keys, view.keys, view.recommendation, view.message,

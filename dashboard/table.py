@@ -5,12 +5,12 @@ so a run named `<img src=x onerror=...>` shows as those characters."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 
 from dashboard.analysis import frames as f
+from dashboard.analysis.report import json_value
 from tracking import keys
 
 MAX_PARAM_COLUMNS = 8
@@ -79,10 +79,6 @@ def table_rows(table: pd.DataFrame, runs: pd.DataFrame,
 
 
 def _cell(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value if isinstance(value, int | float | bool) else str(value)
+    """Numbers as numbers (None if missing or not finite), anything else as text."""
+    value = json_value(value)
+    return value if value is None or isinstance(value, int | float | bool) else str(value)

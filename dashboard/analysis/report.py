@@ -84,7 +84,7 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     return Comparison(table[RUN_FIELDS], picks, disagreements(loss, accuracy), curves)
 
 
-def _plain(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """JSON-ready: None for missing or non-finite numbers, Python scalars otherwise."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -96,7 +96,7 @@ def _plain(value: Any) -> Any:
 
 
 def to_json(comparison: Comparison, experiment: str, objective: str) -> dict[str, Any]:
-    rows = [{field: _plain(value) for field, value in row.items()}
+    rows = [{field: json_value(value) for field, value in row.items()}
             for row in comparison.table.to_dict(orient="records")]
     return {
         "experiment": experiment,

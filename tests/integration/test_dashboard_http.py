@@ -147,3 +147,21 @@ def test_running_runs_turn_live_refresh_on_and_new_points_arrive(sqlite_uri: str
 def test_a_store_without_experiments_says_so(sqlite_uri: str) -> None:
     shown = update(client_for(sqlite_uri), "Default", "loss")
     assert shown[ids.MESSAGE] == "Experiment 'Default' has no runs yet."
+
+
+class BrokenReader:
+    """A reader with a bug: a fault that cannot be produced with a real store."""
+
+    uri = "sqlite:///broken.db"
+
+    def experiment_names(self) -> list[str]:
+        return ["x"]
+
+    def read(self, experiment: str, **_: object) -> object:
+        raise RuntimeError("boom")
+
+
+def test_an_unexpected_error_is_a_message_not_a_blank_page() -> None:
+    app = create_app(DashboardSettings("sqlite:///broken.db"), BrokenReader())  # type: ignore[arg-type]
+    shown = update(app.server.test_client(), "x", "loss")
+    assert shown[ids.MESSAGE].startswith("Lossboard could not draw this view (RuntimeError: boom)")
