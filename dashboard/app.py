@@ -33,7 +33,7 @@ def _experiment_names(reader: RunReader) -> tuple[list[str], str]:
         with bounded_wait():
             return reader.experiment_names(), ""
     except ReaderError as error:
-        return [], str(error)
+        return [], f"{error} Reload the page when it is back."
 
 
 def layout(reader: RunReader, settings: DashboardSettings) -> html.Div:

@@ -5,7 +5,7 @@ Callbacks call `experiment_view` and return its fields; every failure becomes a 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -20,7 +20,7 @@ from dashboard.figures import curves_figure, tradeoff_figure
 from dashboard.state import ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
 from tracking import keys
-from tracking.reader import ReaderError, RunReader
+from tracking.reader import ReaderError, RunReader, StoreUnreachable
 from tracking.retry import single_attempt
 
 MAX_SMOOTHING = 0.95
@@ -56,7 +56,7 @@ class View:
     keys: list[str] = field(default_factory=list)  # every metric key, for the key pickers
     recommendation: str = ""
     message: str = ""
-    live: bool = False  # some run is still RUNNING: the page keeps fetching its new points
+    live: bool = False  # a run is RUNNING, or the store is unreachable: the page keeps asking
 
 
 def empty_view(message: str, keys: list[str] | None = None) -> View:
@@ -83,6 +83,8 @@ def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0
     try:
         with bounded_wait():
             data = reader.read(state.experiment)
+    except StoreUnreachable as error:  # keep the refresh ticking: the page recovers by itself
+        return replace(empty_view(f"{error} Trying again shortly."), live=True)
     except ReaderError as error:
         return empty_view(str(error))
     if data.runs.empty:

@@ -11,7 +11,8 @@ from dashboard.app import create_app, redact
 from dashboard.settings import DashboardSettings
 from tests.helpers.dash_client import call
 from tests.helpers.demo import DemoStore
-from tests.helpers.mlflow_server import free_port
+from tests.helpers.mlflow_server import MlflowServer, free_port
+from tests.helpers.stores import EXPERIMENT, write_awkward_experiment
 from tracking.cache import CachedReader
 from tracking.reader import open_reader
 
@@ -116,6 +117,23 @@ def test_a_dead_tracking_server_is_a_message() -> None:
     assert page.status_code == 200 and "connection refused" in str(page.get_json())
     shown = update(client, "anything", "loss")
     assert "connection refused (is the tracking server running?)" in shown[ids.MESSAGE]
+
+
+def test_the_page_recovers_by_itself_when_the_server_is_back(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    server = MlflowServer(tmp_path_factory.mktemp("late-server"))  # not started yet
+    page = client_for(server.uri)
+    down = update(page, EXPERIMENT, "loss")
+    assert "connection refused" in down[ids.MESSAGE] and "Trying again" in down[ids.MESSAGE]
+    assert down[ids.REFRESH] is False  # the refresh keeps ticking while the store is away
+    server.start()
+    try:
+        write_awkward_experiment(server.uri)
+        up = update(page, EXPERIMENT, "loss")  # what the next tick asks for
+        assert up[ids.MESSAGE] == "" and len(up[f"{ids.RUNS_TABLE}.rowData"]) == 6
+        assert up[ids.REFRESH] is True  # recovered; its one RUNNING run is stale, not live
+    finally:
+        server.stop()
 
 
 def test_passwords_never_reach_the_page() -> None:
