@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
@@ -25,7 +26,6 @@ SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value
           (ids.LOSS_KEY, "value"), (ids.ACCURACY_KEY, "value"), (ids.SELECTION, "data"),
           (ids.RUNS_TABLE, "selectedRows")]
 log = logging.getLogger("lossboard.dashboard")
-EVENTS = {ids.RUNS_TABLE: 0, ids.TRADEOFF: 1, ids.LOSS_CURVES: 2, ids.ACCURACY_CURVES: 3}
 
 
 def _experiment_names(reader: RunReader) -> tuple[list[str], str]:
@@ -36,11 +36,10 @@ def _experiment_names(reader: RunReader) -> tuple[list[str], str]:
         return [], f"{error} Reload the page when it is back."
 
 
-def layout(reader: RunReader, settings: DashboardSettings) -> html.Div:
+def layout(reader: RunReader, store: str, refresh_seconds: float) -> html.Div:
     """Built on every page load, so new experiments appear without a restart."""
     names, problem = _experiment_names(reader)
-    return page(names, problem, redact(settings.tracking_uri),
-                int(settings.refresh_seconds * 1000))
+    return page(names, problem, store, int(refresh_seconds * 1000))
 
 
 def create_app(settings: DashboardSettings, reader: RunReader,
@@ -49,19 +48,19 @@ def create_app(settings: DashboardSettings, reader: RunReader,
     reviews are written by `reviews` (default: tracking.review.ReviewWriter on the same store,
     made at the first review action)."""
     app = Dash(__name__, title="Lossboard", update_title="", health_endpoint="health")
-    app.layout = lambda: layout(reader, settings)
-    writer: list[Reviews] = [reviews] if reviews else []
+    store = redact(settings.tracking_uri)
+    app.layout = lambda: layout(reader, store, settings.refresh_seconds)
     comparisons = ComparisonCache()
 
+    @cache
     def review_writer() -> Reviews:
-        if not writer:
-            from tracking.review import ReviewWriter  # imports MLflow: only when reviewing
+        if reviews:
+            return reviews
+        from tracking.review import ReviewWriter  # imports MLflow: only when reviewing
 
-            writer.append(ReviewWriter(settings.tracking_uri))
-        return writer[0]
+        return ReviewWriter(settings.tracking_uri)
 
-    review_callbacks.register(app, reader, review_writer, redact(settings.tracking_uri),
-                              comparisons)
+    review_callbacks.register(app, reader, review_writer, store, comparisons)
 
     @app.callback(*[Output(i, p) for i, p in SYNCED],
                   Input(ids.URL, "search"), Input(ids.EXPERIMENT, "value"),
@@ -76,8 +75,8 @@ def create_app(settings: DashboardSettings, reader: RunReader,
         current, _ = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                            accuracy_key)
         trigger = ctx.triggered_id
-        event = [rows, click, loss_legend, accuracy_legend][EVENTS[trigger]] \
-            if trigger in EVENTS else None
+        event = {ids.RUNS_TABLE: rows, ids.TRADEOFF: click, ids.LOSS_CURVES: loss_legend,
+                 ids.ACCURACY_CURVES: accuracy_legend}.get(trigger)
         figure = accuracy_figure if trigger == ids.ACCURACY_CURVES else loss_figure
         new = next_state(current, trigger, search, event, figure)
         before = [search, experiment, objective, loss_key, accuracy_key, list(current.selected)]

@@ -89,7 +89,7 @@ def _add_background(figure: go.Figure, points: pd.DataFrame) -> None:
     val = points[points[f.SPLIT] == "val"]
     if val.empty:
         return
-    ordered = thin(val, BACKGROUND_POINTS).sort_values([f.RUN_ID, f.EPOCH])
+    ordered = thin(val, BACKGROUND_POINTS)  # ordered by run and epoch
     runs = ordered[f.RUN_ID].to_numpy(dtype=object)
     # float32 halves what goes over the wire; a faint background needs no more precision
     x = ordered[f.EPOCH].to_numpy(dtype="float32")

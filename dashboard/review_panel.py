@@ -12,6 +12,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.analysis import frames as f
 from dashboard.state import ViewState
+from tracking import keys
 from tracking.reader import ReaderError, RunReader
 
 ROW = {"display": "flex", "gap": "12px", "alignItems": "center", "flexWrap": "wrap"}
@@ -43,7 +44,7 @@ def review_panel(reviewer: str) -> html.Div:
         html.Div([
             dcc.Input(id=ids.MODEL_NAME, placeholder="registered model name", maxLength=250,
                       style=FIELD),
-            dcc.Input(id=ids.MODEL_ALIAS, value="champion", maxLength=250, style=FIELD),
+            dcc.Input(id=ids.MODEL_ALIAS, value=keys.DEFAULT_ALIAS, maxLength=250, style=FIELD),
             html.Button("Promote", id=ids.PROMOTE),
             html.Button("Export HTML", id=ids.EXPORT_HTML),
             html.Button("Export CSV", id=ids.EXPORT_CSV),
@@ -87,6 +88,6 @@ def _do(action: object, reviews: Reviews, selected: tuple[str, ...],
     if action == ids.PROMOTE:
         if len(selected) != 1:
             return "Promote one run at a time: select exactly one."
-        promotion = reviews.promote(selected[0], model.strip(), alias.strip() or "champion")
+        promotion = reviews.promote(selected[0], model.strip(), alias.strip() or keys.DEFAULT_ALIAS)
         return f"Registered {promotion}."
     return "Unknown action."

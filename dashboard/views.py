@@ -106,7 +106,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     selected = [r for r in state.selected if r in names.index]
     baselines = table["baseline_accuracy"].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
-    divergence = table.set_index("run_id")["divergence_epoch"]
+    divergence = table["divergence_epoch"]  # indexed by run id
     pick = comparison.recommended[state.objective]
     params = distinguishing_params(runs)
     calibration, notes = _calibration(reader, state, runs, comparison, names)

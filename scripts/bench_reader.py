@@ -26,13 +26,12 @@ from mlflow.store.tracking.dbmodels.models import SqlLatestMetric, SqlMetric, Sq
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import http_request
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.helpers.mlflow_server import MlflowServer  # noqa: E402
-from tests.helpers.stores import MYSQL_URL, POSTGRES_URL  # noqa: E402
+from tests.helpers.stores import create_database  # noqa: E402
 from tracking.cache import CachedReader  # noqa: E402
 from tracking.rest_reader import RestReader  # noqa: E402
 from tracking.sql_reader import SqlReader  # noqa: E402
@@ -155,22 +154,8 @@ def bench_store(label: str, uri: str, folder: Path, runs: int, epochs: int) -> N
 
 def fresh_database(kind: str) -> str | None:
     """A new database on the local PostgreSQL or MySQL/MariaDB server, or None without one."""
-    name = f"lossboard_bench_{uuid.uuid4().hex[:8]}"
     try:
-        if kind == "postgresql":
-            import psycopg
-
-            with psycopg.connect(f"{POSTGRES_URL}/test", autocommit=True,
-                                 connect_timeout=5) as conn:
-                conn.execute(f"CREATE DATABASE {name}")
-            return f"{POSTGRES_URL}/{name}"
-        import pymysql
-
-        url = make_url(MYSQL_URL)
-        with pymysql.connect(host=url.host, port=url.port or 3306, user=url.username,
-                             password=url.password or "", connect_timeout=5) as conn:
-            conn.cursor().execute(f"CREATE DATABASE {name}")
-        return f"{MYSQL_URL}/{name}"
+        return create_database(kind, prefix="lossboard_bench")
     except Exception as error:
         print(f"\n{kind}: skipped ({error})")
         return None

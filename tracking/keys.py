@@ -50,3 +50,4 @@ TAG_REVIEW_REASON: Final = REVIEW_PREFIX + "reason"
 TAG_REVIEW_REVIEWER: Final = REVIEW_PREFIX + "reviewer"
 TAG_REVIEW_TIME: Final = REVIEW_PREFIX + "time"  # ISO 8601, UTC
 REVIEW_TAGS: Final = (TAG_REVIEW_STATUS, TAG_REVIEW_REASON, TAG_REVIEW_REVIEWER, TAG_REVIEW_TIME)
+DEFAULT_ALIAS: Final = "champion"  # the registry alias a promoted version gets

@@ -86,6 +86,8 @@ class RunReader(Protocol):
 class ReaderBase:
     """`read` for readers that implement `read_runs` and `read_history`."""
 
+    uri: str
+
     def read_runs(self, experiment: str, *, filter_string: str | None = None,
                   include_deleted: bool = False) -> RunsData:
         raise NotImplementedError
@@ -104,7 +106,7 @@ class ReaderBase:
     def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
         from tracking.predictions import load_predictions  # imports MLflow: only when asked
 
-        return load_predictions(self.uri, run_ids)  # type: ignore[attr-defined]
+        return load_predictions(self.uri, run_ids)
 
 
 def describe_failure(uri: str, error: BaseException) -> str:

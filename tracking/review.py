@@ -21,7 +21,6 @@ from tracking.reader import ReaderError, describe_failure
 
 T = TypeVar("T")
 MAX_REASON = 5000
-DEFAULT_ALIAS = "champion"
 
 
 class ReviewError(ReaderError):
@@ -67,7 +66,7 @@ class ReviewWriter:
         for name in names:
             self._client.delete_tag(run_id, name)
 
-    def promote(self, run_id: str, model_name: str, alias: str = DEFAULT_ALIAS) -> Promotion:
+    def promote(self, run_id: str, model_name: str, alias: str = keys.DEFAULT_ALIAS) -> Promotion:
         """Register the run's model under `model_name` and point `alias` at the new version."""
         if not model_name.strip() or not alias.strip():
             raise ReviewError("Promoting needs a registered-model name and an alias.")

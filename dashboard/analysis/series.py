@@ -160,7 +160,8 @@ def smooth(curves: pd.DataFrame, weight: float) -> pd.DataFrame:
 
 def thin(curves: pd.DataFrame, max_points: int) -> pd.DataFrame:
     """At most about `max_points` points per line (run, split, metric), keeping each bucket's
-    lowest and highest value so spikes survive: what a browser can draw fast."""
+    lowest and highest value so spikes survive: what a browser can draw fast. The answer is
+    ordered by line, then epoch."""
     if max_points < 2:
         raise ValueError(f"max_points must be >= 2, got {max_points}")
     line = [f.RUN_ID, f.SPLIT, f.METRIC]

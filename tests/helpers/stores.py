@@ -15,38 +15,43 @@ from mlflow.entities import Metric, Param, RunTag
 EXPERIMENT = "awkward"
 HOUR_MS = 3600 * 1000
 POSTGRES_URL = os.environ.get("LOSSBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-
-
 MYSQL_URL = os.environ.get("LOSSBOARD_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
 
 
-def fresh_postgres_uri() -> str:
-    """A new, empty database on the test PostgreSQL server; skip (or fail in CI) without one."""
-    name = f"lossboard_{uuid.uuid4().hex[:12]}"
-    try:
+def create_database(kind: str, prefix: str = "lossboard") -> str:
+    """A new, empty database on the local "postgresql" or "mysql" (MariaDB) server: its URI.
+    Raises whatever the driver raises when the server is not there."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    if kind == "postgresql":
         import psycopg
 
         with psycopg.connect(f"{POSTGRES_URL}/test", autocommit=True, connect_timeout=5) as conn:
             conn.execute(f"CREATE DATABASE {name}")
+        return f"{POSTGRES_URL}/{name}"
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    url = make_url(MYSQL_URL)
+    with pymysql.connect(host=url.host, port=url.port or 3306, user=url.username,
+                         password=url.password or "", connect_timeout=5) as conn:
+        conn.cursor().execute(f"CREATE DATABASE {name}")
+    return f"{MYSQL_URL}/{name}"
+
+
+def fresh_postgres_uri() -> str:
+    """A new, empty database on the test PostgreSQL server; skip (or fail in CI) without one."""
+    try:
+        return create_database("postgresql")
     except Exception as error:
         _missing("PostgreSQL", POSTGRES_URL, error)
-    return f"{POSTGRES_URL}/{name}"
 
 
 def fresh_mysql_uri() -> str:
     """A new, empty database on the test MySQL/MariaDB server; skip (or fail in CI) without one."""
-    name = f"lossboard_{uuid.uuid4().hex[:12]}"
     try:
-        import pymysql
-        from sqlalchemy.engine import make_url
-
-        url = make_url(MYSQL_URL)
-        with pymysql.connect(host=url.host, port=url.port or 3306, user=url.username,
-                             password=url.password or "", connect_timeout=5) as conn:
-            conn.cursor().execute(f"CREATE DATABASE {name}")
+        return create_database("mysql")
     except Exception as error:
         _missing("MySQL/MariaDB", MYSQL_URL, error)
-    return f"{MYSQL_URL}/{name}"
 
 
 def _missing(service: str, url: str, error: Exception) -> NoReturn:

@@ -11,6 +11,11 @@ CURVES = pd.DataFrame({
     f.VALUE: [0.4, 0.5, 0.45, 0.3, 0.6, 0.7],
 })
 NAMES = pd.Series({"a": "<img src=x onerror=alert(1)>", "b": "plain-b"})
+TABLE = pd.DataFrame({  # the comparison table's columns the trade-off scatter reads
+    "run_id": ["a", "b", "c"], "run_name": ["<b>a</b>", "b", "c"],
+    "final_loss": [0.1, 0.4, 0.5], "final_accuracy": [0.9, 0.95, 0.7],
+    "quadrant": ["high-accuracy/low-loss", "high-accuracy/high-loss", "low-accuracy/high-loss"],
+    "pareto": [True, True, False]})
 
 
 def test_curves_one_line_per_run_and_split_validation_solid_train_dashed() -> None:
@@ -33,12 +38,7 @@ def test_accuracy_panel_draws_the_majority_baseline() -> None:
 
 
 def test_tradeoff_colours_quadrants_and_draws_the_front_and_medians() -> None:
-    table = pd.DataFrame({
-        "run_id": ["a", "b", "c"], "run_name": ["<b>a</b>", "b", "c"],
-        "final_loss": [0.1, 0.4, 0.5], "final_accuracy": [0.9, 0.95, 0.7],
-        "quadrant": ["high-accuracy/low-loss", "high-accuracy/high-loss",
-                     "low-accuracy/high-loss"], "pareto": [True, True, False]})
-    figure = tradeoff_figure(table)
+    figure = tradeoff_figure(TABLE)
     names = [trace.name for trace in figure.data]
     assert names == ["high-accuracy/high-loss", "high-accuracy/low-loss",
                      "low-accuracy/high-loss", "Pareto front"]
@@ -88,12 +88,7 @@ def test_crowded_experiments_draw_the_rest_as_one_webgl_trace() -> None:
 
 
 def test_tradeoff_rings_the_selection_and_joins_disagreeing_pairs() -> None:
-    table = pd.DataFrame({
-        "run_id": ["a", "b", "c"], "run_name": ["a", "b", "c"],
-        "final_loss": [0.1, 0.4, 0.5], "final_accuracy": [0.9, 0.95, 0.7],
-        "quadrant": ["high-accuracy/low-loss", "high-accuracy/high-loss",
-                     "low-accuracy/high-loss"], "pareto": [True, True, False]})
-    figure = tradeoff_figure(table, selected=["b"], pairs=[("b", "a"), ("x", "a")])
+    figure = tradeoff_figure(TABLE, selected=["b"], pairs=[("b", "a"), ("x", "a")])
     pairs = figure.data[0]
     assert pairs.name == "disagree (accuracy vs loss)"
     assert list(pairs.x) == [0.4, 0.1, None]  # the pair with an unknown run is left out
