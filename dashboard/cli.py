@@ -41,16 +41,18 @@ def _serve(args: argparse.Namespace) -> int:
     # imported here: dash is only needed to serve, not to train or compare
     from dashboard.app import create_app
     from dashboard.settings import DashboardSettings
-    from tracking.cache import CachedReader
-    from tracking.reader import ReaderError, open_reader
+    from dashboard.wsgi import build_reader
+    from tracking.reader import ReaderError
 
     try:
         settings = DashboardSettings.from_env()
-        reader = CachedReader(open_reader(args.tracking_uri or settings.tracking_uri))
+        if args.tracking_uri:  # one store named on the command line: read and write it
+            settings = replace(settings, tracking_uri=args.tracking_uri, read_uri=None)
+        reader = build_reader(settings)
     except (SettingsError, ReaderError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    settings = replace(settings, tracking_uri=reader.uri, host=args.host or settings.host,
+    settings = replace(settings, host=args.host or settings.host,
                        port=args.port or settings.port)
     print(f"Lossboard: http://{settings.host}:{settings.port}/ (Ctrl-C to stop)", file=sys.stderr)
     create_app(settings, reader).run(host=settings.host, port=settings.port, debug=False)

@@ -9,19 +9,26 @@ from typing import Any
 
 from flask import Flask
 
-from tracking.reader import ReaderError
+from dashboard.settings import DashboardSettings
+from tracking.reader import ReaderError, RunReader
 from tracking.settings import SettingsError
 
 
-def build_from_environment() -> Flask:
-    """The dashboard over MLFLOW_TRACKING_URI, reads cached (see `lossboard serve`)."""
-    from dashboard.app import create_app
-    from dashboard.settings import DashboardSettings
+def build_reader(settings: DashboardSettings) -> RunReader:
+    """The settings' store, read the fastest way there is, behind a cache."""
     from tracking.cache import CachedReader
     from tracking.reader import open_reader
 
+    reader = open_reader(settings.reads_from, artifacts_uri=settings.tracking_uri)
+    return CachedReader(reader)
+
+
+def build_from_environment() -> Flask:
+    """The dashboard as the environment describes it (see `lossboard serve`)."""
+    from dashboard.app import create_app
+
     settings = DashboardSettings.from_env()
-    server: Flask = create_app(settings, CachedReader(open_reader(settings.tracking_uri))).server
+    server: Flask = create_app(settings, build_reader(settings)).server
     return server
 
 

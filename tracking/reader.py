@@ -87,6 +87,10 @@ class ReaderBase:
     """`read` for readers that implement `read_runs` and `read_history`."""
 
     uri: str
+    artifacts_uri: str | None = None  # where run artifacts are fetched, if not from `uri`
+
+    def experiment_names(self) -> list[str]:
+        raise NotImplementedError
 
     def read_runs(self, experiment: str, *, filter_string: str | None = None,
                   include_deleted: bool = False) -> RunsData:
@@ -106,7 +110,7 @@ class ReaderBase:
     def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
         from tracking.predictions import load_predictions  # imports MLflow: only when asked
 
-        return load_predictions(self.uri, run_ids)
+        return load_predictions(self.artifacts_uri or self.uri, run_ids)
 
 
 def describe_failure(uri: str, error: BaseException) -> str:
@@ -150,10 +154,18 @@ def assemble_runs(base: pd.DataFrame, params: pd.DataFrame, tags: pd.DataFrame) 
     return wide.reset_index()
 
 
-def open_reader(uri: str, progress: Callable[[int, int], None] | None = None) -> RunReader:
+def open_reader(uri: str, progress: Callable[[int, int], None] | None = None, *,
+                artifacts_uri: str | None = None) -> RunReader:
     """The fastest reader for `uri`: SQL for database stores MLflow's schema matches, else
     MLflow's client API (http(s) servers, file stores, unknown schema revisions), which call
-    `progress(done, total)` as histories arrive."""
+    `progress(done, total)` as histories arrive. Artifacts (predictions) come from
+    `artifacts_uri` if given: a tracking server, when `uri` is its database."""
+    reader = _open(uri, progress)
+    reader.artifacts_uri = artifacts_uri
+    return reader
+
+
+def _open(uri: str, progress: Callable[[int, int], None] | None) -> ReaderBase:
     from tracking import sql_reader  # the others import MLflow: only when needed
 
     if sql_reader.supports(uri):
