@@ -12,7 +12,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from dashboard import ids, review_callbacks
+from dashboard import auth, ids, review_callbacks, security
 from dashboard.comparisons import ComparisonCache
 from dashboard.layout import page
 from dashboard.review_panel import Reviews
@@ -39,15 +39,21 @@ def _experiment_names(reader: RunReader) -> tuple[list[str], str]:
 def layout(reader: RunReader, store: str, refresh_seconds: float) -> html.Div:
     """Built on every page load, so new experiments appear without a restart."""
     names, problem = _experiment_names(reader)
-    return page(names, problem, store, int(refresh_seconds * 1000))
+    return page(names, problem, store, int(refresh_seconds * 1000), auth.current_user())
 
 
 def create_app(settings: DashboardSettings, reader: RunReader,
                reviews: Reviews | None = None) -> Dash:
     """The dashboard over `reader` (wrap it in tracking.cache.CachedReader to serve a team);
     reviews are written by `reviews` (default: tracking.review.ReviewWriter on the same store,
-    made at the first review action)."""
+    made at the first review action). With `settings.users`, every path but /health needs
+    Basic auth and only reviewers write; security headers and the cross-site checks are always
+    on."""
     app = Dash(__name__, title="Lossboard", update_title="", health_endpoint="health")
+    prefix = app.config.routes_pathname_prefix
+    if settings.users:
+        auth.install(app.server, settings.users, open_paths=[prefix + "health"])
+    security.install(app.server, prefix + "_dash-")  # installed last, so it runs first
     store = redact(settings.tracking_uri)
     app.layout = lambda: layout(reader, store, settings.refresh_seconds)
     comparisons = ComparisonCache()
@@ -60,7 +66,7 @@ def create_app(settings: DashboardSettings, reader: RunReader,
 
         return ReviewWriter(settings.tracking_uri)
 
-    review_callbacks.register(app, reader, review_writer, store, comparisons)
+    review_callbacks.register(app, reader, review_writer, store, comparisons, settings.sign_in)
 
     @app.callback(*[Output(i, p) for i, p in SYNCED],
                   Input(ids.URL, "search"), Input(ids.EXPERIMENT, "value"),

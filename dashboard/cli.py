@@ -1,8 +1,10 @@
-"""`lossboard`: the command line. Sub-commands: train, compare, serve, replay."""
+"""`lossboard`: the command line. Sub-commands: train, compare, serve, replay, hash-password."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import ipaddress
 import logging
 import sys
 from collections.abc import Sequence
@@ -37,6 +39,25 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_problem(host: str, sign_in: bool, allow_anonymous: bool) -> str | None:
+    """Why serving on `host` is unsafe, or None: without sign-in, only loopback, unless asked."""
+    if sign_in or allow_anonymous or is_loopback(host):
+        return None
+    return (f"refusing to serve on {host} without sign-in: anyone on the network could mark "
+            "and promote runs; set LOSSBOARD_USERS (see `lossboard hash-password`) or pass "
+            "--allow-anonymous")
+
+
 def _serve(args: argparse.Namespace) -> int:
     # imported here: dash is only needed to serve, not to train or compare
     from dashboard.app import create_app
@@ -48,14 +69,45 @@ def _serve(args: argparse.Namespace) -> int:
         settings = DashboardSettings.from_env()
         if args.tracking_uri:  # one store named on the command line: read and write it
             settings = replace(settings, tracking_uri=args.tracking_uri, read_uri=None)
+        settings = replace(settings, host=args.host or settings.host,
+                           port=args.port or settings.port)
+        problem = exposure_problem(settings.host, settings.sign_in, args.allow_anonymous)
+        if problem:
+            raise SettingsError(problem)
         reader = build_reader(settings)
     except (SettingsError, ReaderError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    settings = replace(settings, host=args.host or settings.host,
-                       port=args.port or settings.port)
-    print(f"Lossboard: http://{settings.host}:{settings.port}/ (Ctrl-C to stop)", file=sys.stderr)
+    who = f"sign-in on, {len(settings.users)} user(s)" if settings.sign_in else "no sign-in"
+    print(f"Lossboard: http://{settings.host}:{settings.port}/ ({who}; Ctrl-C to stop)",
+          file=sys.stderr)
     create_app(settings, reader).run(host=settings.host, port=settings.port, debug=False)
+    return 0
+
+
+def read_password() -> str:
+    """The password: asked twice on a terminal, else the first line of stdin."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise SettingsError("the two passwords differ")
+    return password
+
+
+def _hash_password(_args: argparse.Namespace) -> int:
+    from dashboard.auth import hash_password
+
+    try:
+        password = read_password()
+        if not password:
+            raise SettingsError("the password is empty")
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, EOFError):
+        return 130
+    print(hash_password(password))
     return 0
 
 
@@ -80,7 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default: $LOSSBOARD_HOST, else "
                                       "127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, help="default: $LOSSBOARD_PORT, else 8050")
+    serve.add_argument("--allow-anonymous", action="store_true",
+                       help="serve on a non-loopback address without sign-in (anyone who can "
+                            "reach it can mark and promote runs)")
     serve.set_defaults(handler=_serve)
+    hashing = commands.add_parser(
+        "hash-password", help="print a password hash for LOSSBOARD_USERS",
+        description="Reads a password (asked twice on a terminal, else the first line of "
+                    "stdin) and prints its hash for LOSSBOARD_USERS entries name:role:hash.")
+    hashing.set_defaults(handler=_hash_password)
     replay = commands.add_parser(
         "replay", help="send runs a logger saved when it could not reach its tracking store")
     replay.add_argument("path", type=Path, nargs="?", default=Path("lossboard-unsent"),

@@ -1,6 +1,7 @@
 """Component ids, in one place (kebab-case)."""
 
 URL = "url"
+SIGNED_IN = "signed-in"
 EXPERIMENT = "experiment-picker"
 OBJECTIVE = "objective-switch"
 LOSS_KEY = "loss-key"

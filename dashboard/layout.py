@@ -6,6 +6,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.auth import User
 from dashboard.review_panel import review_panel
 from dashboard.table import GRID_OPTIONS
 from dashboard.views import MAX_SMOOTHING
@@ -48,12 +49,22 @@ def controls(names: list[str]) -> html.Div:
     ])
 
 
-def page(names: list[str], problem: str, store: str, refresh_ms: int) -> html.Div:
+def header(user: User | None) -> html.Header:
+    """The title, and who is signed in when sign-in is on."""
+    who = [] if user is None else [html.Span(f"Signed in as {user.name} ({user.role})",
+                                             id=ids.SIGNED_IN)]
+    return html.Header([html.H1("Lossboard"), *who],
+                       style={**ROW, "justifyContent": "space-between"})
+
+
+def page(names: list[str], problem: str, store: str, refresh_ms: int,
+         user: User | None = None) -> html.Div:
+    """The whole page; `user` is who signed in (None: sign-in is off)."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.SELECTION, data=[]),
         dcc.Interval(id=ids.REFRESH, interval=refresh_ms, disabled=True),
-        html.H1("Lossboard"),
+        header(user),
         html.P(f"Where validation loss and accuracy disagree. Reading {store}. Select runs in "
                "the table, on the scatter or in a legend: they are highlighted everywhere."),
         controls(names),
@@ -73,5 +84,5 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int) -> html.Di
                "recommended ones."),
         dcc.Graph(id=ids.CALIBRATION),
         html.Ul(id=ids.CALIBRATION_NOTES),
-        review_panel(reviewer=""),
+        review_panel(user),
     ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})

@@ -8,9 +8,10 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from dashboard import ids
+from dashboard.auth import current_user
 from dashboard.comparisons import ComparisonCache
 from dashboard.export import review_csv, review_html
-from dashboard.review_panel import Reviews, act
+from dashboard.review_panel import Reviews, act, refusal
 from dashboard.state import ViewState
 from dashboard.views import bounded_wait, experiment_view
 from tracking.reader import RunReader
@@ -21,7 +22,9 @@ STATE = [State(ids.EXPERIMENT, "value"), State(ids.OBJECTIVE, "value"),
 
 
 def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store: str,
-             comparisons: ComparisonCache) -> None:
+             comparisons: ComparisonCache, sign_in: bool = False) -> None:
+    """The review and export callbacks; with `sign_in`, only reviewers write, as themselves."""
+
     @app.callback(Output(ids.REVIEW_MESSAGE, "children"), Output(ids.REVIEW_VERSION, "data"),
                   Input(ids.MARK, "n_clicks"), Input(ids.CLEAR, "n_clicks"),
                   Input(ids.PROMOTE, "n_clicks"), State(ids.REVIEW_REASON, "value"),
@@ -30,8 +33,13 @@ def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store
                   prevent_initial_call=True)
     def review(_mark: Any, _clear: Any, _promote: Any, reason: Any, reviewer: Any, model: Any,
                alias: Any, version: Any, *controls: Any) -> tuple[str, Any]:
+        user = current_user()
+        refused = refusal(user, sign_in)
+        if refused:  # checked on the server: a forged request gets no further than this
+            return refused, no_update
         state, problem = ViewState.from_inputs(*controls)
-        text = {"reason": reason, "reviewer": reviewer, "model": model, "alias": alias}
+        text = {"reason": reason, "reviewer": user.name if user else reviewer, "model": model,
+                "alias": alias}
         if problem or not all(v is None or isinstance(v, str) for v in text.values()):
             return problem or "Review fields must be text.", no_update
         with bounded_wait():

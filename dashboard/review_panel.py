@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.analysis import frames as f
+from dashboard.auth import User
 from dashboard.state import ViewState
 from tracking import keys
 from tracking.reader import ReaderError, RunReader
@@ -27,25 +28,29 @@ class Reviews(Protocol):
     def promote(self, run_id: str, model_name: str, alias: str = ...) -> object: ...
 
 
-def review_panel(reviewer: str) -> html.Div:
+def review_panel(user: User | None) -> html.Div:
+    """The panel; with sign-in on (`user` given) the reviewer is the signed-in name, and a
+    viewer's write buttons are disabled (the callback refuses them anyway)."""
+    viewer = user is not None and not user.may_review
     return html.Div([
         html.H2("Review", style={"fontSize": "1.2em"}),
         html.P("Acts on the selected runs. Marking writes MLflow tags lossboard.review.* (status, "
                "reason, reviewer, time); promoting registers the run's logged model and points "
-               "an alias at it."),
+               "an alias at it." + (" Viewers can export; only reviewers can mark, clear or "
+                                    "promote." if viewer else "")),
         html.Div([
             dcc.Textarea(id=ids.REVIEW_REASON, placeholder="why this run (required to mark)",
                          style={"width": "420px", "height": "48px"}, maxLength=5000),
-            dcc.Input(id=ids.REVIEWER, value=reviewer, placeholder="reviewer", maxLength=250,
-                      style=FIELD),
-            html.Button("Mark selected", id=ids.MARK),
-            html.Button("Clear review", id=ids.CLEAR),
+            dcc.Input(id=ids.REVIEWER, value=user.name if user else "", placeholder="reviewer",
+                      maxLength=250, style=FIELD, disabled=user is not None),
+            html.Button("Mark selected", id=ids.MARK, disabled=viewer),
+            html.Button("Clear review", id=ids.CLEAR, disabled=viewer),
         ], style=ROW),
         html.Div([
             dcc.Input(id=ids.MODEL_NAME, placeholder="registered model name", maxLength=250,
                       style=FIELD),
             dcc.Input(id=ids.MODEL_ALIAS, value=keys.DEFAULT_ALIAS, maxLength=250, style=FIELD),
-            html.Button("Promote", id=ids.PROMOTE),
+            html.Button("Promote", id=ids.PROMOTE, disabled=viewer),
             html.Button("Export HTML", id=ids.EXPORT_HTML),
             html.Button("Export CSV", id=ids.EXPORT_CSV),
         ], style={**ROW, "marginTop": "8px"}),
@@ -53,6 +58,15 @@ def review_panel(reviewer: str) -> html.Div:
         dcc.Store(id=ids.REVIEW_VERSION, data=0),
         dcc.Download(id=ids.DOWNLOAD_HTML), dcc.Download(id=ids.DOWNLOAD_CSV),
     ])
+
+
+def refusal(user: User | None, sign_in: bool) -> str | None:
+    """Why this request may not mark, clear or promote; None when it may (sign-in off, or a
+    reviewer signed in)."""
+    if not sign_in or (user is not None and user.may_review):
+        return None
+    who = f"Signed in as {user.name} ({user.role})" if user else "Not signed in"
+    return f"{who}: only reviewers can mark, clear or promote runs; nothing was written."
 
 
 def act(action: object, reviews: Reviews, reader: RunReader, state: ViewState,

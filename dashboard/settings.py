@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from dashboard.auth import User, parse_users
 from tracking.settings import DEFAULT_TRACKING_URI, SettingsError
 
 
@@ -16,7 +18,10 @@ class DashboardSettings:
     through a read-only role, for the SQL fast path), LOSSBOARD_HOST (default 127.0.0.1: this
     machine only), LOSSBOARD_PORT (default 8050), LOSSBOARD_REFRESH_SECONDS (how often a page
     with running runs fetches their new points; default 10), LOSSBOARD_REDIS_URL (a cache shared
-    by all the dashboard's processes; default: each process keeps its own)."""
+    by all the dashboard's processes; default: each process keeps its own), LOSSBOARD_USERS
+    (`name:role:hash` entries separated by commas; role viewer or reviewer; hash from `lossboard
+    hash-password`) and LOSSBOARD_USERS_FILE (a file of such entries, one a line, `#` comments:
+    for Docker secrets): sign-in is on when either names a user."""
 
     tracking_uri: str = DEFAULT_TRACKING_URI
     host: str = "127.0.0.1"
@@ -24,10 +29,15 @@ class DashboardSettings:
     refresh_seconds: float = 10.0
     read_uri: str | None = None
     redis_url: str | None = None
+    users: tuple[User, ...] = ()
 
     @property
     def reads_from(self) -> str:
         return self.read_uri or self.tracking_uri
+
+    @property
+    def sign_in(self) -> bool:
+        return bool(self.users)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DashboardSettings:
@@ -45,4 +55,27 @@ class DashboardSettings:
                                 "seconds from 1 to 3600")
         return cls(env.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
                    env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port), seconds,
-                   env.get("LOSSBOARD_READ_URI") or None, env.get("LOSSBOARD_REDIS_URL") or None)
+                   env.get("LOSSBOARD_READ_URI") or None, env.get("LOSSBOARD_REDIS_URL") or None,
+                   users_from(env))
+
+
+def users_from(env: Mapping[str, str]) -> tuple[User, ...]:
+    """LOSSBOARD_USERS and LOSSBOARD_USERS_FILE's users; errors name the entry or line, never
+    the hash."""
+    listed = (env.get("LOSSBOARD_USERS") or "").strip()
+    entries = [(entry, f"LOSSBOARD_USERS entry {number}")
+               for number, entry in enumerate(listed.split(","), 1) if entry.strip()]
+    path = env.get("LOSSBOARD_USERS_FILE") or ""
+    if path:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeError) as error:
+            reason = getattr(error, "strerror", None) or "not UTF-8 text"
+            raise SettingsError(f"LOSSBOARD_USERS_FILE={path!r} cannot be read ({reason})"
+                                ) from None
+        entries += [(line, f"LOSSBOARD_USERS_FILE line {number}")
+                    for number, line in enumerate(lines, 1)
+                    if line.strip() and not line.strip().startswith("#")]
+    if (listed or path) and not entries:
+        raise SettingsError("LOSSBOARD_USERS / LOSSBOARD_USERS_FILE is set but names no user")
+    return parse_users(entries)

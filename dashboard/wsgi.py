@@ -15,12 +15,22 @@ from tracking.settings import SettingsError
 
 
 def build_reader(settings: DashboardSettings) -> RunReader:
-    """The settings' store, read the fastest way there is, behind a cache."""
+    """The settings' store, read the fastest way there is, behind a cache (shared by all the
+    dashboard's processes through Redis when LOSSBOARD_REDIS_URL is set)."""
     from tracking.cache import CachedReader
     from tracking.reader import open_reader
 
     reader = open_reader(settings.reads_from, artifacts_uri=settings.tracking_uri)
-    return CachedReader(reader)
+    if not settings.redis_url:
+        return CachedReader(reader)
+    from tracking.shared_cache import RedisHistoryCache, without_password
+
+    try:
+        shared = RedisHistoryCache(settings.redis_url, reader.uri)
+    except ValueError as error:
+        raise SettingsError(f"LOSSBOARD_REDIS_URL={without_password(settings.redis_url)!r} "
+                            f"is not a Redis URL: {error}") from None
+    return CachedReader(reader, shared)
 
 
 def build_from_environment() -> Flask:

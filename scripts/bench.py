@@ -43,6 +43,9 @@ class NoLogging:
     def log_predictions(self, proba: Any, labels: Any) -> None:
         pass
 
+    def log_model(self, model: Any) -> None:
+        pass
+
 
 def sweep_seconds(seed: int, settings: TrackingSettings | None) -> float:
     """The whole sweep in this process: logged to `settings`' store, or not at all (None)."""

@@ -5,13 +5,18 @@ of runs it has not seen finish, and for runs still RUNNING only the points stamp
 the newest one it holds. A run that finishes is fetched whole once more, then never again.
 (A point written with a timestamp older than the newest one already read, by another writer
 than Lossboard's logger, reaches the cache when its run finishes.)
+
+With a `SharedCache` (tracking.shared_cache: Redis), finished runs' histories and predictions read
+by one process are there for the others: each looks there before asking the store, and puts there
+what it had to read. Live runs are never shared.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pandas as pd
 
@@ -23,6 +28,22 @@ FINISHED_STATUSES = frozenset({"FINISHED", "FAILED", "KILLED"})
 _POINT = [f.RUN_ID, f.KEY, f.STEP, f.TIMESTAMP, f.VALUE]
 
 
+class SharedCache(Protocol):
+    """Finished runs' histories and predictions, shared between processes; never fails."""
+
+    def get(self, run_ids: Sequence[str],
+            extra_keys: Collection[str] = ()) -> tuple[pd.DataFrame, set[str]]:
+        """The histories held for `run_ids`, and the runs they are of."""
+        ...
+
+    def put(self, history: pd.DataFrame, run_ids: Collection[str],
+            extra_keys: Collection[str] = ()) -> None: ...
+
+    def get_predictions(self, run_ids: Sequence[str]) -> dict[str, Predictions]: ...
+
+    def put_predictions(self, predictions: Mapping[str, Predictions]) -> None: ...
+
+
 @dataclass
 class _Entry:
     finished: pd.DataFrame = field(default_factory=f.empty_history)
@@ -31,11 +52,13 @@ class _Entry:
 
 
 class CachedReader(ReaderBase):
-    """Wraps any `RunReader`; safe to share between threads."""
+    """Wraps any `RunReader`; safe to share between threads. With `shared`, finished runs
+    another process has read already come from there, not from the store."""
 
-    def __init__(self, reader: RunReader) -> None:
+    def __init__(self, reader: RunReader, shared: SharedCache | None = None) -> None:
         self.uri = reader.uri
         self._reader = reader
+        self._shared = shared
         self._entries: dict[tuple[object, ...], _Entry] = {}
         self._predictions: dict[str, Predictions] = {}  # logged once, at a run's end
         self._lock = threading.Lock()
@@ -58,9 +81,13 @@ class CachedReader(ReaderBase):
         still training)."""
         missing = [r for r in run_ids if r not in self._predictions]
         if missing:
-            found = self._reader.predictions(missing)
+            found = self._shared.get_predictions(missing) if self._shared else {}
+            rest = [r for r in missing if r not in found]
+            fetched = self._reader.predictions(rest) if rest else {}
+            if self._shared and fetched:
+                self._shared.put_predictions(fetched)
             with self._lock:
-                self._predictions.update(found)
+                self._predictions.update(found | fetched)
         return {r: self._predictions[r] for r in run_ids if r in self._predictions}
 
     def read(self, experiment: str, *, filter_string: str | None = None,
@@ -82,7 +109,7 @@ class CachedReader(ReaderBase):
             entry.finished_ids &= present
         newly_done = done - entry.finished_ids
         if newly_done:
-            fetched = self.read_history(runs, run_ids=sorted(newly_done), extra_keys=extra)
+            fetched = self._read_finished(runs, sorted(newly_done), extra)
             entry.finished = pd.concat([entry.finished, fetched], ignore_index=True)
             entry.finished_ids |= newly_done
         entry.live = {r: h for r, h in entry.live.items() if r in present - done}
@@ -90,6 +117,20 @@ class CachedReader(ReaderBase):
         if not entry.live:
             return entry.finished
         return pd.concat([entry.finished, *entry.live.values()], ignore_index=True)
+
+    def _read_finished(self, runs: RunsData, run_ids: list[str],
+                       extra: tuple[str, ...]) -> pd.DataFrame:
+        """Histories of finished runs: the shared cache's where it has them, else the store's
+        (then shared)."""
+        if self._shared is None:
+            return self.read_history(runs, run_ids=run_ids, extra_keys=extra)
+        shared, held = self._shared.get(run_ids, extra)
+        missing = [r for r in run_ids if r not in held]
+        if not missing:
+            return shared
+        fetched = self.read_history(runs, run_ids=missing, extra_keys=extra)
+        self._shared.put(fetched, missing, extra)
+        return fetched if not held else pd.concat([shared, fetched], ignore_index=True)
 
     def _refresh_live(self, entry: _Entry, runs: RunsData, live: list[str],
                       extra: tuple[str, ...]) -> None:

@@ -5,6 +5,7 @@
             ...
             run.log_epoch(epoch, train_loss=tl, train_accuracy=ta, val_loss=vl, val_accuracy=va)
         run.log_predictions(val_proba, val_labels)
+        run.log_model(fitted_sklearn_model)  # optional: registrable from the dashboard
 
 Training never waits on the store: a background sender writes each epoch as it comes. Nothing
 is lost when the store is unreachable or locked: points are buffered and re-sent with back-off,
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from tracking import keys
+from tracking.model_files import sklearn_model_files
 from tracking.outbox import PendingRun, Point
 from tracking.retry import Backoff
 from tracking.sender import Change, Sender
@@ -210,6 +212,11 @@ class EpochLogger:
         np.savez_compressed(path, proba=proba_arr, labels=labels_arr)
         entry = (str(path), keys.PREDICTIONS_DIR)
         self._submit(lambda run: run.artifacts.append(entry))
+
+    def log_model(self, model: Any) -> None:
+        """Queue a fitted scikit-learn model as a `model` folder (MLmodel, pickle, requirements)."""
+        files = sklearn_model_files(model, Path(tempfile.mkdtemp(dir=self._scratch)))
+        self._submit(lambda run: run.artifacts.extend(files))
 
     def wait_until_sent(self, timeout: float) -> bool:
         """Block until everything logged so far is in the store (True) or `timeout` passes."""

@@ -41,13 +41,15 @@ EpochCallback = Callable[[int, Scores], None]
 
 
 class EpochSink(Protocol):
-    """Where `fit_and_log` reports: an `EpochLogger`, or anything with the same two methods."""
+    """Where `fit_and_log` reports: an `EpochLogger`, or anything with the same methods."""
 
     def log_epoch(self, epoch: int, *, train_loss: float | None = ..., train_accuracy: float
                   | None = ..., val_loss: float | None = ..., val_accuracy: float | None = ...,
                   **more: float) -> None: ...
 
     def log_predictions(self, proba: Any, labels: Any) -> None: ...
+
+    def log_model(self, model: Any) -> None: ...
 
 
 class CtrlCGuard:
@@ -122,6 +124,7 @@ def fit_and_log(config: RunConfig, split: Split, seed: int, run: EpochSink,
             if on_epoch is not None:
                 on_epoch(epoch, val)
     run.log_predictions(model.predict_proba(split.x_val), split.y_val)
+    run.log_model(model)
     return val
 
 

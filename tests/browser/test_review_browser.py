@@ -1,4 +1,5 @@
-"""Reviewing in the browser: marking writes MLflow tags, promoting explains, export saves files."""
+"""Reviewing in the browser: marking writes MLflow tags, promoting registers the run's model,
+export saves files."""
 
 from __future__ import annotations
 
@@ -46,7 +47,11 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
                what="the review in the table")
 
     browser.find_element(By.ID, "model-name").send_keys("demo-classifier")
-    assert "logged no model" in message_after(browser, "promote", "nothing to register")
+    said = message_after(browser, "promote", "Registered")  # the demo logs each run's model
+    assert said == "Registered model 'demo-classifier' version 1, alias 'champion'."
+    champion = MlflowClient(demo_store.uri).get_model_version_by_alias("demo-classifier",
+                                                                        "champion")
+    assert champion.run_id == run_id
 
     message_after(browser, "export-html", "Exported as HTML")
     message_after(browser, "export-csv", "Exported as CSV")

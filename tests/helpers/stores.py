@@ -16,6 +16,7 @@ EXPERIMENT = "awkward"
 HOUR_MS = 3600 * 1000
 POSTGRES_URL = os.environ.get("LOSSBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 MYSQL_URL = os.environ.get("LOSSBOARD_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
+REDIS_URL = os.environ.get("LOSSBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def create_database(kind: str, prefix: str = "lossboard") -> str:
@@ -52,6 +53,17 @@ def fresh_mysql_uri() -> str:
         return create_database("mysql")
     except Exception as error:
         _missing("MySQL/MariaDB", MYSQL_URL, error)
+
+
+def redis_url() -> str:
+    """The test Redis server's URL; skip (or fail in CI) without one."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        _missing("Redis", REDIS_URL, error)
+    return REDIS_URL
 
 
 def _missing(service: str, url: str, error: Exception) -> NoReturn:

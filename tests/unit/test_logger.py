@@ -76,6 +76,28 @@ def test_predictions_artifact_round_trips(sqlite_uri: str, tmp_path: Path) -> No
         assert saved["labels"].tolist() == [0, 1, 1]
 
 
+def test_a_logged_model_loads_back_and_can_be_promoted(sqlite_uri: str, tmp_path: Path) -> None:
+    import mlflow
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.neural_network import MLPClassifier
+
+    from tracking.review import ReviewWriter
+
+    x, y = load_breast_cancer(return_X_y=True)
+    model = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(x, y)
+    with EpochLogger("exp", "r", settings=settings_for(sqlite_uri, tmp_path)) as run:
+        run.log_model(model)
+    promotion = ReviewWriter(sqlite_uri).promote(run.run_id, "mlp")
+    before = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(sqlite_uri)
+    try:
+        loaded = mlflow.sklearn.load_model("models:/mlp@champion")
+    finally:
+        mlflow.set_tracking_uri(before)
+    assert str(promotion) == "model 'mlp' version 1, alias 'champion'"
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
+
+
 def test_nan_is_stored_as_nan(sqlite_uri: str, tmp_path: Path) -> None:
     with EpochLogger("exp", "r", settings=settings_for(sqlite_uri, tmp_path)) as run:
         run.log_epoch(1, val_loss=math.nan, val_accuracy=0.5)
