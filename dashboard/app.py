@@ -19,6 +19,7 @@ from dashboard.review_panel import Reviews
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, next_state
 from dashboard.views import bounded_wait, empty_view, experiment_view
+from dashboard.warm_up import start_warm_up
 from dashboard.wsgi import LazyServer
 from tracking.reader import ReaderError, RunReader
 
@@ -57,6 +58,8 @@ def create_app(settings: DashboardSettings, reader: RunReader,
     store = redact(settings.tracking_uri)
     app.layout = lambda: layout(reader, store, settings.refresh_seconds)
     comparisons = ComparisonCache()
+    if settings.warm_up:
+        start_warm_up(reader, comparisons)
 
     @cache
     def review_writer() -> Reviews:

@@ -26,21 +26,33 @@ def fingerprint(data: ExperimentData) -> Key:
 
 
 class ComparisonCache:
+    """Thread-safe; a comparison asked for while another thread computes it is waited for,
+    not computed twice (the start-up warm-up and the first page ask for the same one)."""
+
     def __init__(self, size: int = 8) -> None:
         self._size = size
         self._entries: OrderedDict[Key, Comparison] = OrderedDict()
+        self._computing: dict[Key, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def compare(self, data: ExperimentData, loss_key: str | None,
                 accuracy_key: str | None) -> Comparison:
         key = (data.experiment_id, loss_key, accuracy_key, *fingerprint(data))
         with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        found = compare(data.runs, data.history, loss_key=loss_key, accuracy_key=accuracy_key)
-        with self._lock:
-            self._entries[key] = found
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            with self._lock:
+                if key in self._entries:
+                    self._entries.move_to_end(key)
+                    return self._entries[key]
+            try:
+                found = compare(data.runs, data.history, loss_key=loss_key,
+                                accuracy_key=accuracy_key)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+            with self._lock:
+                self._entries[key] = found
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
         return found

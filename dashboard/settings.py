@@ -21,7 +21,9 @@ class DashboardSettings:
     by all the dashboard's processes; default: each process keeps its own), LOSSBOARD_USERS
     (`name:role:hash` entries separated by commas; role viewer or reviewer; hash from `lossboard
     hash-password`) and LOSSBOARD_USERS_FILE (a file of such entries, one a line, `#` comments:
-    for Docker secrets): sign-in is on when either names a user."""
+    for Docker secrets): sign-in is on when either names a user; LOSSBOARD_WARM_UP (default 1:
+    read and analyse the experiment the page opens on as soon as the server starts; 0: on first
+    request)."""
 
     tracking_uri: str = DEFAULT_TRACKING_URI
     host: str = "127.0.0.1"
@@ -30,6 +32,7 @@ class DashboardSettings:
     read_uri: str | None = None
     redis_url: str | None = None
     users: tuple[User, ...] = ()
+    warm_up: bool = False
 
     @property
     def reads_from(self) -> str:
@@ -56,7 +59,16 @@ class DashboardSettings:
         return cls(env.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
                    env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port), seconds,
                    env.get("LOSSBOARD_READ_URI") or None, env.get("LOSSBOARD_REDIS_URL") or None,
-                   users_from(env))
+                   users_from(env), _flag(env, "LOSSBOARD_WARM_UP", default=True))
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = (env.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise SettingsError(f"{name}={value!r} is not 1 or 0")
+    return value in ("1", "true", "yes", "on")
 
 
 def users_from(env: Mapping[str, str]) -> tuple[User, ...]:

@@ -49,17 +49,26 @@ class LazyServer:
         self._build = build
         self._server: Flask | None = None
         self._lock = threading.Lock()
+        self._problem = ""
 
-    def __call__(self, environ: dict[str, Any],
-                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def build(self) -> Flask | None:
+        """The real server, built now if it is not yet; None (and a retry at the next request)
+        when the settings or the store are not usable."""
         if self._server is None:
             with self._lock:
                 if self._server is None:
                     try:
                         self._server = self._build()
-                    except (SettingsError, ReaderError) as error:  # say why; retry next time
-                        start_response("503 Service Unavailable",
-                                       [("Content-Type", "text/plain; charset=utf-8")])
-                        return [f"Lossboard cannot start: {error}\n".encode()]
-        answer: Iterable[bytes] = self._server(environ, start_response)
+                    except (SettingsError, ReaderError) as error:
+                        self._problem = str(error)
+        return self._server
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+        server = self.build()
+        if server is None:  # say why; the next request tries again
+            start_response("503 Service Unavailable",
+                           [("Content-Type", "text/plain; charset=utf-8")])
+            return [f"Lossboard cannot start: {self._problem}\n".encode()]
+        answer: Iterable[bytes] = server(environ, start_response)
         return answer

@@ -8,6 +8,7 @@ to MLflow's client API. SQLite files are opened read-only.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Sequence
 
 import pandas as pd
@@ -49,6 +50,7 @@ class SqlReader(ReaderBase):
         if not supports(uri):
             raise ReaderError(f"{uri} is not a SQLite, PostgreSQL or MySQL tracking URI")
         self.uri = uri
+        self._lock = threading.Lock()  # one connection: one query at a time (libpq hangs else)
         try:
             self._conn = connect(uri)
         except ImportError as missing:
@@ -66,7 +68,8 @@ class SqlReader(ReaderBase):
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         try:
-            return self._conn.query(sql, params)
+            with self._lock:
+                return self._conn.query(sql, params)
         except Exception as error:
             raise StoreUnreachable(f"reading {self.uri} failed: {_first_line(error)}") from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -193,3 +194,28 @@ def test_mysql_without_the_extra_falls_back_with_a_hint(
         SqlReader(mysql_store)
     assert type(open_reader(mysql_store)) is ClientReader
     assert "needs connectorx" in caplog.text
+
+
+@pytest.mark.parametrize("store", ["sqlite_store", "postgres_store", "mysql_store"])
+def test_one_sql_reader_serves_many_threads_at_once(store: str,
+                                                    request: pytest.FixtureRequest) -> None:
+    """gunicorn threads and the start-up warm-up share one reader (one connection: unguarded,
+    libpq hung here)."""
+    reader = SqlReader(request.getfixturevalue(store))
+    expected = canonical(reader.read(EXPERIMENT))
+    answers: list[tuple[list[str], ExperimentData]] = []
+
+    def work() -> None:
+        for _ in range(3):
+            answers.append((reader.experiment_names(), reader.read(EXPERIMENT)))
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(8)]  # daemon: a hang
+    for thread in threads:                                      # fails the test, not the run
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == 24, "readers hung or failed"
+    for names, data in answers:
+        assert EXPERIMENT in names
+        for left, right in zip(canonical(data), expected, strict=True):
+            pd.testing.assert_frame_equal(left, right)

@@ -27,3 +27,31 @@ def test_same_data_same_comparison_changed_data_new_one() -> None:
     assert longer is not first and int(longer.table["epochs"].max()) == 4
     assert cache.compare(experiment(), "val_accuracy", None) is not first  # other keys
     assert cache.compare(experiment(), None, None) is not first  # evicted: size 2
+
+
+def test_a_comparison_asked_twice_at_once_is_computed_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from dashboard import comparisons
+
+    calls: list[int] = []
+    started, release = threading.Event(), threading.Event()
+    real = comparisons.compare
+
+    def slow_compare(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        started.set()
+        release.wait(5)  # the second caller arrives while this one computes
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(comparisons, "compare", slow_compare)
+    cache, answers = ComparisonCache(), []
+    threads = [threading.Thread(target=lambda: answers.append(
+        cache.compare(experiment(), None, None))) for _ in range(2)]
+    threads[0].start()
+    started.wait(5)
+    threads[1].start()
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(calls) == 1 and len(answers) == 2 and answers[0] is answers[1]

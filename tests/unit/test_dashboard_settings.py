@@ -1,0 +1,24 @@
+"""The dashboard's settings from the environment: the warm-up switch."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.settings import DashboardSettings
+from tracking.settings import SettingsError
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, True), ("", True), ("1", True),
+                                                 ("0", False), ("off", False), ("TRUE", True)])
+def test_warm_up_is_on_unless_turned_off(value: str | None, expected: bool) -> None:
+    env = {} if value is None else {"LOSSBOARD_WARM_UP": value}
+    assert DashboardSettings.from_env(env).warm_up is expected
+
+
+def test_a_bad_warm_up_value_is_named() -> None:
+    with pytest.raises(SettingsError, match="LOSSBOARD_WARM_UP='maybe' is not 1 or 0"):
+        DashboardSettings.from_env({"LOSSBOARD_WARM_UP": "maybe"})
+
+
+def test_settings_built_in_code_do_not_warm_up() -> None:
+    assert DashboardSettings().warm_up is False  # tests and embedders start nothing behind
