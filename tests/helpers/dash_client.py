@@ -4,23 +4,53 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashboard import ids
+
 Prop = tuple[str, str]
+REVIEW_OUTPUTS = [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")]
+REVIEW_BUTTONS = (ids.MARK, ids.CLEAR, ids.PROMOTE)
 
 
-def call(client: Any, outputs: list[Prop], inputs: list[tuple[str, str, Any]],
-         state: list[tuple[str, str, Any]] | None = None, changed: str | None = None,
-         ) -> dict[str, Any]:
-    """The callback's answer as {"id.prop": value} (outputs it did not update are left out)."""
-    payload = {
+def payload(outputs: list[Prop], inputs: list[tuple[str, str, Any]],
+            state: list[tuple[str, str, Any]] | None = None, changed: str | None = None,
+            ) -> dict[str, Any]:
+    """The request body the browser sends for a callback."""
+    return {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
         "outputs": [{"id": i, "property": p} for i, p in outputs],
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state or []],
         "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"],
     }
-    response = client.post("/_dash-update-component", json=payload)
+
+
+def call(client: Any, outputs: list[Prop], inputs: list[tuple[str, str, Any]],
+         state: list[tuple[str, str, Any]] | None = None, changed: str | None = None,
+         ) -> dict[str, Any]:
+    """The callback's answer as {"id.prop": value} (outputs it did not update are left out)."""
+    response = client.post("/_dash-update-component",
+                           json=payload(outputs, inputs, state, changed))
     assert response.status_code in (200, 204), response.data[:500]
     if response.status_code == 204:  # nothing updated
         return {}
     answer = response.get_json()["response"]
     return {f"{i}.{p}": answer[i][p] for i, p in outputs if i in answer and p in answer[i]}
+
+
+def review_request(button: str, selected: list[str], *, experiment: object = "reviewed",
+                   reason: object = "why", reviewer: object = "ana",
+                   model: object = "iris") -> dict[str, Any]:
+    """The review panel's request with `button` pressed, as the page builds it."""
+    clicks = [(b, "n_clicks", 1 if b == button else None) for b in REVIEW_BUTTONS]
+    state = [(ids.REVIEW_REASON, "value", reason), (ids.REVIEWER, "value", reviewer),
+             (ids.MODEL_NAME, "value", model), (ids.MODEL_ALIAS, "value", "champion"),
+             (ids.REVIEW_VERSION, "data", 0), (ids.EXPERIMENT, "value", experiment),
+             (ids.OBJECTIVE, "value", "loss"), (ids.SELECTION, "data", selected),
+             (ids.LOSS_KEY, "value", None), (ids.ACCURACY_KEY, "value", None)]
+    return {"inputs": clicks, "state": state, "changed": f"{button}.n_clicks"}
+
+
+def press(client: Any, button: str, selected: list[str], **fields: object) -> str:
+    """Press a review button for `selected` (see `review_request`); what the panel says."""
+    answer = call(client, REVIEW_OUTPUTS, **review_request(button, selected, **fields))
+    return str(answer.get(f"{ids.REVIEW_MESSAGE}.children", ""))

@@ -16,7 +16,7 @@ import requests
 from dashboard import ids
 from dashboard.auth import hash_password
 from tests.helpers.compose import ROOT
-from tests.helpers.dash_client import call
+from tests.helpers.dash_client import call, press
 from tests.helpers.stores import POSTGRES_URL
 
 ADMIN = "admin"
@@ -31,7 +31,6 @@ SHOW_OUTPUTS = [(ids.LOSS_CURVES, "figure"), (ids.ACCURACY_CURVES, "figure"),
                 (ids.RUNS_TABLE, "rowData"), (ids.LOSS_KEY, "options"),
                 (ids.ACCURACY_KEY, "options"), (ids.RECOMMENDATION, "children"),
                 (ids.MESSAGE, "children"), (ids.REFRESH, "disabled")]
-REVIEW_OUTPUTS = [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")]
 BUTTONS = {"mark": ids.MARK, "clear": ids.CLEAR, "promote": ids.PROMOTE}
 
 
@@ -85,15 +84,8 @@ class HttpClient:
                reviewer: str = "", model: str = "team-model",
                experiment: str = EXPERIMENT) -> str:
         """Press a review button for `selected`, as the page would; what the panel says."""
-        button = BUTTONS[action]
-        clicks = [(b, "n_clicks", 1 if b == button else None) for b in BUTTONS.values()]
-        state = [(ids.REVIEW_REASON, "value", reason), (ids.REVIEWER, "value", reviewer),
-                 (ids.MODEL_NAME, "value", model), (ids.MODEL_ALIAS, "value", "champion"),
-                 (ids.REVIEW_VERSION, "data", 0), (ids.EXPERIMENT, "value", experiment),
-                 (ids.OBJECTIVE, "value", "loss"), (ids.SELECTION, "data", selected),
-                 (ids.LOSS_KEY, "value", None), (ids.ACCURACY_KEY, "value", None)]
-        answer = call(self, REVIEW_OUTPUTS, clicks, state, changed=f"{button}.n_clicks")
-        return str(answer.get(f"{ids.REVIEW_MESSAGE}.children", ""))
+        return press(self, BUTTONS[action], selected, experiment=experiment, reason=reason,
+                     reviewer=reviewer, model=model)
 
 
 class _Answer:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from mlflow import MlflowClient
 
 from dashboard import ids
 from dashboard.app import create_app
 from dashboard.settings import DashboardSettings
-from tests.helpers.dash_client import call
+from tests.helpers.dash_client import press
 from tests.helpers.models import log_run
 from tracking import keys
 from tracking.cache import CachedReader
 from tracking.reader import open_reader
-
-OUTPUTS = [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")]
 
 
 @pytest.fixture
@@ -26,19 +22,6 @@ def store(sqlite_uri: str) -> dict[str, str]:
             "plain": log_run(sqlite_uri, "reviewed", "plain", with_model=False),
             "elsewhere": log_run(sqlite_uri, "other", "elsewhere", with_model=False),
             "uri": sqlite_uri}
-
-
-def press(client: Any, button: str, selected: list[str], experiment: object = "reviewed",
-          reason: object = "why", model: object = "iris") -> str:
-    clicks = [(b, "n_clicks", 1 if b == button else None)
-              for b in (ids.MARK, ids.CLEAR, ids.PROMOTE)]
-    state = [(ids.REVIEW_REASON, "value", reason), (ids.REVIEWER, "value", "ana"),
-             (ids.MODEL_NAME, "value", model), (ids.MODEL_ALIAS, "value", "champion"),
-             (ids.REVIEW_VERSION, "data", 0), (ids.EXPERIMENT, "value", experiment),
-             (ids.OBJECTIVE, "value", "loss"), (ids.SELECTION, "data", selected),
-             (ids.LOSS_KEY, "value", None), (ids.ACCURACY_KEY, "value", None)]
-    answer = call(client, OUTPUTS, clicks, state, changed=f"{button}.n_clicks")
-    return str(answer.get(f"{ids.REVIEW_MESSAGE}.children", ""))
 
 
 def test_promote_registers_the_selected_runs_model(store: dict[str, str]) -> None:

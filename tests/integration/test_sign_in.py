@@ -15,7 +15,7 @@ from dashboard.auth import User, hash_password
 from dashboard.cli import main
 from dashboard.security import same_host
 from dashboard.settings import DashboardSettings
-from tests.helpers.dash_client import call
+from tests.helpers.dash_client import REVIEW_OUTPUTS, call, payload, press, review_request
 from tests.helpers.models import log_run
 from tracking import keys
 from tracking.cache import CachedReader
@@ -61,26 +61,8 @@ def client_for(uri: str, who: tuple[str, str] | None = None, sign_in: bool = Tru
 
 
 def review_payload(button: str, selected: list[str], reviewer: str = "ana") -> dict[str, Any]:
-    """The review callback's request with `button` pressed, as the browser builds it."""
-    outputs = [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")]
-    clicks = [(b, 1 if b == button else None) for b in (ids.MARK, ids.CLEAR, ids.PROMOTE)]
-    state = [(ids.REVIEW_REASON, "value", "why"), (ids.REVIEWER, "value", reviewer),
-             (ids.MODEL_NAME, "value", "iris"), (ids.MODEL_ALIAS, "value", "champion"),
-             (ids.REVIEW_VERSION, "data", 0), (ids.EXPERIMENT, "value", "reviewed"),
-             (ids.OBJECTIVE, "value", "loss"), (ids.SELECTION, "data", selected),
-             (ids.LOSS_KEY, "value", None), (ids.ACCURACY_KEY, "value", None)]
-    return {"output": f"..{ids.REVIEW_MESSAGE}.children...{ids.REVIEW_VERSION}.data..",
-            "outputs": [{"id": i, "property": p} for i, p in outputs],
-            "inputs": [{"id": b, "property": "n_clicks", "value": v} for b, v in clicks],
-            "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-            "changedPropIds": [f"{button}.n_clicks"]}
-
-
-def press(client: Any, button: str, selected: list[str], reviewer: str = "ana") -> str:
-    response = client.post("/_dash-update-component",
-                           json=review_payload(button, selected, reviewer))
-    assert response.status_code == 200, response.data[:300]
-    return str(response.get_json()["response"][ids.REVIEW_MESSAGE]["children"])
+    """The review callback's request body with `button` pressed, as the browser builds it."""
+    return payload(REVIEW_OUTPUTS, **review_request(button, selected, reviewer=reviewer))
 
 
 def tags_of(uri: str, run_id: str) -> dict[str, str]:
