@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.auth import User
@@ -57,6 +58,11 @@ def header(user: User | None) -> html.Header:
                        style={**ROW, "justifyContent": "space-between"})
 
 
+def loading(component: Component) -> dcc.Loading:
+    """A spinner over `component` while a callback it shows is slower than 0.3 s."""
+    return dcc.Loading(component, delay_show=300)
+
+
 def page(names: list[str], problem: str, store: str, refresh_ms: int,
          user: User | None = None) -> html.Div:
     """The whole page; `user` is who signed in (None: sign-in is off)."""
@@ -70,19 +76,18 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         controls(names),
         html.Div(problem, id=ids.MESSAGE, role="status", style={"color": "#b00020"}),
         html.P(id=ids.RECOMMENDATION, style={"fontWeight": "bold"}),
-        dcc.Loading(html.Div([
+        loading(html.Div([
             html.Div(dcc.Graph(id=ids.LOSS_CURVES), style=HALF),
             html.Div(dcc.Graph(id=ids.ACCURACY_CURVES), style=HALF),
-        ], style=SIDE_BY_SIDE), delay_show=300),
-        dcc.Graph(id=ids.TRADEOFF),
-        dag.AgGrid(id=ids.RUNS_TABLE, rowData=[], columnDefs=[],
-                   getRowId="params.data.run_id", dashGridOptions=GRID_OPTIONS,
-                   defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                   style={"height": "360px"}),
+        ], style=SIDE_BY_SIDE)),
+        loading(dcc.Graph(id=ids.TRADEOFF)),
+        loading(dag.AgGrid(id=ids.RUNS_TABLE, rowData=[], columnDefs=[],
+                           getRowId="params.data.run_id", dashGridOptions=GRID_OPTIONS,
+                           defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                           style={"height": "360px"})),
         html.H2("Calibration", style={"fontSize": "1.2em"}),
         html.P("Where validation predictions were logged: the selected runs, else the two "
                "recommended ones."),
-        dcc.Graph(id=ids.CALIBRATION),
-        html.Ul(id=ids.CALIBRATION_NOTES),
+        loading(html.Div([dcc.Graph(id=ids.CALIBRATION), html.Ul(id=ids.CALIBRATION_NOTES)])),
         review_panel(user),
     ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})

@@ -54,7 +54,8 @@ def review_panel(user: User | None) -> html.Div:
             html.Button("Export HTML", id=ids.EXPORT_HTML),
             html.Button("Export CSV", id=ids.EXPORT_CSV),
         ], style={**ROW, "marginTop": "8px"}),
-        html.Div(id=ids.REVIEW_MESSAGE, role="status", style={"marginTop": "8px"}),
+        dcc.Loading(html.Div(id=ids.REVIEW_MESSAGE, role="status", style={"marginTop": "8px"}),
+                    delay_show=300),  # promoting can take seconds
         dcc.Store(id=ids.REVIEW_VERSION, data=0),
         dcc.Download(id=ids.DOWNLOAD_HTML), dcc.Download(id=ids.DOWNLOAD_CSV),
     ])
