@@ -69,6 +69,13 @@ def create_app(settings: DashboardSettings, reader: RunReader,
 
         return ReviewWriter(settings.tracking_uri)
 
+    @app.callback(Output(ids.EXPERIMENT, "options"),
+                  Input(ids.EXPERIMENT_LIST_REFRESH, "n_intervals"), prevent_initial_call=True)
+    def refresh_experiments(_tick: Any) -> Any:
+        """New experiments appear in an open page; while the store is down the list stays."""
+        names, _ = _experiment_names(reader)
+        return names or no_update
+
     review_callbacks.register(app, reader, review_writer, store, comparisons, settings.sign_in)
 
     @app.callback(*[Output(i, p) for i, p in SYNCED],

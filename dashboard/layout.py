@@ -58,6 +58,9 @@ def header(user: User | None) -> html.Header:
                        style={**ROW, "justifyContent": "space-between"})
 
 
+EXPERIMENT_LIST_MS = 60_000  # new experiments reach an open page's picker within a minute
+
+
 def loading(component: Component) -> dcc.Loading:
     """A spinner over `component` while a callback it shows is slower than 0.3 s."""
     return dcc.Loading(component, delay_show=300)
@@ -70,6 +73,7 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.SELECTION, data=[]),
         dcc.Interval(id=ids.REFRESH, interval=refresh_ms, disabled=True),
+        dcc.Interval(id=ids.EXPERIMENT_LIST_REFRESH, interval=EXPERIMENT_LIST_MS),
         header(user),
         html.P(f"Where validation loss and accuracy disagree. Reading {store}. Select runs in "
                "the table, on the scatter or in a legend: they are highlighted everywhere."),

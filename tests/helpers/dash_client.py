@@ -15,9 +15,12 @@ def payload(outputs: list[Prop], inputs: list[tuple[str, str, Any]],
             state: list[tuple[str, str, Any]] | None = None, changed: str | None = None,
             ) -> dict[str, Any]:
     """The request body the browser sends for a callback."""
+    named = [f"{i}.{p}" for i, p in outputs]
+    specs = [{"id": i, "property": p} for i, p in outputs]
+    single = len(outputs) == 1  # Dash's form for a callback with one (unlisted) Output
     return {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "output": named[0] if single else ".." + "...".join(named) + "..",
+        "outputs": specs[0] if single else specs,
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state or []],
         "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"],

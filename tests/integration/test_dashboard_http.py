@@ -167,6 +167,24 @@ def test_a_store_without_experiments_says_so(sqlite_uri: str) -> None:
     assert shown[ids.MESSAGE] == "Experiment 'Default' has no runs yet."
 
 
+def test_new_experiments_reach_an_open_page(sqlite_uri: str) -> None:
+    from mlflow import MlflowClient
+
+    client = client_for(sqlite_uri)
+    options = [(ids.EXPERIMENT, "options")]
+    tick = [(ids.EXPERIMENT_LIST_REFRESH, "n_intervals", 1)]
+    assert call(client, options, tick)[f"{ids.EXPERIMENT}.options"] == ["Default"]
+    MlflowClient(sqlite_uri).create_experiment("made later")
+    assert call(client, options, tick)[f"{ids.EXPERIMENT}.options"] == ["Default", "made later"]
+
+
+def test_the_experiment_list_stays_while_the_store_is_down() -> None:
+    dead = create_app(DashboardSettings("http://127.0.0.1:9"),
+                      CachedReader(open_reader("http://127.0.0.1:9"))).server.test_client()
+    tick = [(ids.EXPERIMENT_LIST_REFRESH, "n_intervals", 1)]
+    assert call(dead, [(ids.EXPERIMENT, "options")], tick) == {}  # no update: list kept
+
+
 class BrokenReader:
     """A reader with a bug: a fault that cannot be produced with a real store."""
 
