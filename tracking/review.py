@@ -21,6 +21,7 @@ from tracking.reader import ReaderError, describe_failure
 
 T = TypeVar("T")
 MAX_REASON = 5000
+MAX_REVIEWER = 250
 
 
 class ReviewError(ReaderError):
@@ -48,8 +49,10 @@ class ReviewWriter:
         reason, reviewer = reason.strip(), reviewer.strip()
         if not reason:
             raise ReviewError("Say why this run is selected: the reason is required.")
-        if len(reason) > MAX_REASON or len(reviewer) > 250:
+        if len(reason) > MAX_REASON:
             raise ReviewError(f"The reason is limited to {MAX_REASON} characters.")
+        if len(reviewer) > MAX_REVIEWER:
+            raise ReviewError(f"The reviewer's name is limited to {MAX_REVIEWER} characters.")
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         values = {keys.TAG_REVIEW_STATUS: "selected", keys.TAG_REVIEW_REASON: reason,
                   keys.TAG_REVIEW_REVIEWER: reviewer or "anonymous",

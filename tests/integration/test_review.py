@@ -28,6 +28,12 @@ def test_marking_writes_the_review_tags_and_clearing_removes_them(sqlite_uri: st
     assert not any(k.startswith(keys.REVIEW_PREFIX) for k in left)
     with pytest.raises(ReviewError, match="reason is required"):
         writer.mark_selected(run_id, "   ", "ana")
+    with pytest.raises(ReviewError, match="reason is limited to 5000 characters"):
+        writer.mark_selected(run_id, "x" * 5001, "ana")
+    with pytest.raises(ReviewError, match="reviewer's name is limited to 250 characters"):
+        writer.mark_selected(run_id, "why", "a" * 251)
+    assert not any(k.startswith(keys.REVIEW_PREFIX)
+                   for k in MlflowClient(sqlite_uri).get_run(run_id).data.tags)
 
 
 def test_promoting_registers_the_logged_model_and_sets_the_alias(sqlite_uri: str) -> None:
