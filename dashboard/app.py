@@ -6,7 +6,6 @@ that each can drive the others without a cycle); `show` reads, analyses and draw
 from __future__ import annotations
 
 import logging
-import re
 from functools import cache
 from typing import Any
 
@@ -22,6 +21,7 @@ from dashboard.views import bounded_wait, empty_view, experiment_view
 from dashboard.warm_up import start_warm_up
 from dashboard.wsgi import LazyServer
 from tracking.reader import ReaderError, RunReader
+from tracking.settings import without_password as redact
 
 SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
           (ids.LOSS_KEY, "value"), (ids.ACCURACY_KEY, "value"), (ids.SELECTION, "data"),
@@ -133,11 +133,6 @@ def create_app(settings: DashboardSettings, reader: RunReader,
                 not view.live)
 
     return app
-
-
-def redact(uri: str) -> str:
-    """The tracking URI without its password, fit to show on the page."""
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", uri)
 
 
 # For WSGI servers: `gunicorn --workers 2 --bind 127.0.0.1:8050 dashboard.app:server`.

@@ -11,7 +11,7 @@ from flask import Flask
 
 from dashboard.settings import DashboardSettings
 from tracking.reader import ReaderError, RunReader
-from tracking.settings import SettingsError
+from tracking.settings import SettingsError, without_password
 
 
 def build_reader(settings: DashboardSettings) -> RunReader:
@@ -23,7 +23,7 @@ def build_reader(settings: DashboardSettings) -> RunReader:
     reader = open_reader(settings.reads_from, artifacts_uri=settings.tracking_uri)
     if not settings.redis_url:
         return CachedReader(reader)
-    from tracking.shared_cache import RedisHistoryCache, without_password
+    from tracking.shared_cache import RedisHistoryCache
 
     try:
         shared = RedisHistoryCache(settings.redis_url, reader.uri)

@@ -70,19 +70,19 @@ WARM_UP_WAIT = 5.0  # seconds: a visitor some time after a restart; the warm-up 
 class BenchDashboard(DashboardServer):
     """`lossboard serve` with its start-up warm-up on or off (LOSSBOARD_WARM_UP)."""
 
-    def __init__(self, folder: Path, uri: str, port: int, warm_up: bool) -> None:
-        super().__init__(folder, port=port, backend_uri=uri)
+    def __init__(self, folder: Path, port: int, warm_up: bool) -> None:
+        super().__init__(folder, port=port)  # serves folder/mlflow.db
         self.warm_up = warm_up
 
     def environment(self) -> dict[str, str]:
         return super().environment() | {"LOSSBOARD_WARM_UP": "1" if self.warm_up else "0"}
 
 
-def generated(folder: Path, runs: int, epochs: int) -> str:
+def generated(folder: Path, runs: int, epochs: int) -> Path:
+    """`folder` holding a new store, mlflow.db, of `runs` x `epochs`."""
     folder.mkdir()
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    generate(uri, runs, epochs, str(folder / "artifacts"))
-    return uri
+    generate(f"sqlite:///{folder / 'mlflow.db'}", runs, epochs, str(folder / "artifacts"))
+    return folder
 
 
 def measured(driver: Any, server: BenchDashboard, loads: int = 1,
@@ -99,19 +99,17 @@ def measured(driver: Any, server: BenchDashboard, loads: int = 1,
 
 def bench_dashboard(runs: int, epochs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="lossboard-paint-") as tmp:
-        small, large = Path(tmp) / "small", Path(tmp) / "large"
-        small_uri, large_uri = generated(small, 10, epochs), generated(large, runs, epochs)
+        small = generated(Path(tmp) / "small", 10, epochs)
+        large = generated(Path(tmp) / "large", runs, epochs)
         port = free_port()  # one origin for every server: the browser's caches apply to all
-
-        def dashboard(uri: str, warm_up: bool) -> BenchDashboard:
-            return BenchDashboard(small if uri == small_uri else large, uri, port, warm_up)
-
         driver = chromium()
         try:
-            (base, _, base_bytes), = measured(driver, dashboard(small_uri, False), loads=2)[1:]
-            (cold, rows, sent), (reload, _, _) = measured(driver, dashboard(large_uri, False), 2)
-            (after_start, _, _), = measured(driver, dashboard(large_uri, True))
-            (after_wait, _, _), = measured(driver, dashboard(large_uri, True), wait=WARM_UP_WAIT)
+            (base, _, base_bytes), = measured(driver, BenchDashboard(small, port, False), 2)[1:]
+            (cold, rows, sent), (reload, _, _) = measured(
+                driver, BenchDashboard(large, port, False), loads=2)
+            (after_start, _, _), = measured(driver, BenchDashboard(large, port, True))
+            (after_wait, _, _), = measured(driver, BenchDashboard(large, port, True),
+                                           wait=WARM_UP_WAIT)
         finally:
             driver.quit()
     print(f"\nfirst paint in headless Chromium (lossboard serve, SQLite, {epochs} epochs)")

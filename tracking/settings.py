@@ -14,6 +14,16 @@ class SettingsError(ValueError):
     """An environment variable holds a value Lossboard cannot use."""
 
 
+def without_password(url: str) -> str:
+    """`url` with its password (if any) replaced by ***, fit to show, log or hash."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    user_info, at, host = netloc.rpartition("@")
+    if not sep or not at or ":" not in user_info:
+        return url
+    return f"{scheme}://{user_info.split(':', 1)[0]}:***@{host}{slash}{path}"
+
+
 def _positive_float(environ: Mapping[str, str], name: str, default: float) -> float:
     raw = environ.get(name)
     if raw is None or raw.strip() == "":

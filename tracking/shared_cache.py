@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from dashboard.analysis import frames as f
 from tracking.reader import Predictions
+from tracking.settings import without_password
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -67,16 +68,6 @@ def decode_predictions(data: bytes) -> Predictions:
     if buffer.read(1) or proba.ndim != 2 or labels.shape != proba.shape[:1]:
         raise ValueError("not a (proba, labels) pair")
     return proba, labels
-
-
-def without_password(url: str) -> str:
-    """`url` with its password (if any) replaced by ***, fit to log or to hash."""
-    scheme, sep, rest = url.partition("://")
-    netloc, slash, path = rest.partition("/")
-    user_info, at, host = netloc.rpartition("@")
-    if not sep or not at or ":" not in user_info:
-        return url
-    return f"{scheme}://{user_info.split(':', 1)[0]}:***@{host}{slash}{path}"
 
 
 def namespace(store_uri: str, extra_keys: Collection[str] = ()) -> str:

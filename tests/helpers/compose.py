@@ -1,9 +1,9 @@
 """docker-compose.yml, read the way Docker Compose reads it, to start its services as processes.
 
 There is no Docker engine on the test machines, so the team-stack tests take each service's own
-`command`, `environment`, `working_dir` and `healthcheck` from the compose file, interpolate
-`${VAR...}` as Compose does, point the service names at the local processes (`mlflow:5000` ->
-`127.0.0.1:<port>`), and run them."""
+`command`, `environment` and `healthcheck` from the compose file, interpolate `${VAR...}` as
+Compose does, point the service names at the local processes (`mlflow:5000` ->
+`127.0.0.1:<port>`), and run them, each in a fresh folder where its volume would be."""
 
 from __future__ import annotations
 
@@ -60,7 +60,6 @@ class Service:
     name: str
     command: list[str]
     environment: dict[str, str]
-    working_dir: str | None
     healthcheck: list[str] | None
 
     @classmethod
@@ -78,7 +77,7 @@ class Service:
         environment = {k: local(v) for k, v in (spec.get("environment") or {}).items()}
         check = (spec.get("healthcheck") or {}).get("test")
         healthcheck = [local(part) for part in check[1:]] if check else None
-        return cls(name, command, environment, spec.get("working_dir"), healthcheck)
+        return cls(name, command, environment, healthcheck)
 
     def listen_on(self, port: int) -> Service:
         """Bind to 127.0.0.1:`port` instead of the container's 0.0.0.0 and fixed port."""
@@ -91,14 +90,10 @@ class Service:
                 command[i + 1] = "127.0.0.1"
             elif part == "--bind" and following.startswith("0.0.0.0:"):
                 command[i + 1] = f"127.0.0.1:{port}"
-        return Service(self.name, command, self.environment, self.working_dir, self.healthcheck)
+        return Service(self.name, command, self.environment, self.healthcheck)
 
     def executable(self) -> list[str]:
-        """The command, its program taken from this virtual environment where it is there."""
-        program = Path(sys.executable).with_name(self.command[0])
-        first = str(program) if program.exists() else (shutil.which(self.command[0])
-                                                      or self.command[0])
-        return [first, *self.command[1:]]
+        return here(self.command)
 
     def process_env(self) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "LOSSBOARD_"))}
@@ -116,12 +111,18 @@ class Service:
         """The service's own healthcheck, run here."""
         if not self.healthcheck:
             return True
-        program = Path(sys.executable).with_name(self.healthcheck[0])
-        check = [str(program) if program.exists() else self.healthcheck[0], *self.healthcheck[1:]]
         try:
-            return subprocess.run(check, capture_output=True, timeout=10).returncode == 0
+            return subprocess.run(here(self.healthcheck), capture_output=True,
+                                  timeout=10).returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             return False
+
+
+def here(command: list[str]) -> list[str]:
+    """`command` with its program taken from this virtual environment where it is there."""
+    program = Path(sys.executable).with_name(command[0])
+    first = str(program) if program.exists() else (shutil.which(command[0]) or command[0])
+    return [first, *command[1:]]
 
 
 class ServiceProcess(ServerProcess):

@@ -9,6 +9,12 @@ from dashboard import ids
 Prop = tuple[str, str]
 REVIEW_OUTPUTS = [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")]
 REVIEW_BUTTONS = (ids.MARK, ids.CLEAR, ids.PROMOTE)
+SHOW_OUTPUTS = [(ids.LOSS_CURVES, "figure"), (ids.ACCURACY_CURVES, "figure"),
+                (ids.TRADEOFF, "figure"), (ids.CALIBRATION, "figure"),
+                (ids.CALIBRATION_NOTES, "children"), (ids.RUNS_TABLE, "columnDefs"),
+                (ids.RUNS_TABLE, "rowData"), (ids.LOSS_KEY, "options"),
+                (ids.ACCURACY_KEY, "options"), (ids.RECOMMENDATION, "children"),
+                (ids.MESSAGE, "children"), (ids.REFRESH, "disabled")]
 
 
 def payload(outputs: list[Prop], inputs: list[tuple[str, str, Any]],
@@ -38,6 +44,17 @@ def call(client: Any, outputs: list[Prop], inputs: list[tuple[str, str, Any]],
         return {}
     answer = response.get_json()["response"]
     return {f"{i}.{p}": answer[i][p] for i, p in outputs if i in answer and p in answer[i]}
+
+
+def show_inputs(experiment: object, objective: object = "loss", smoothing: object = 0,
+                scale: object = (), selected: object = (), loss_key: object = None,
+                accuracy_key: object = None) -> list[tuple[str, str, Any]]:
+    """The inputs of the page's main callback (`show`), as the page sends them."""
+    return [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", objective),
+            (ids.LOSS_KEY, "value", loss_key), (ids.ACCURACY_KEY, "value", accuracy_key),
+            (ids.SELECTION, "data", list(selected)), (ids.SMOOTHING, "value", smoothing),
+            (ids.LOSS_SCALE, "value", list(scale)), (ids.REFRESH, "n_intervals", None),
+            (ids.REVIEW_VERSION, "data", 0)]
 
 
 def review_request(button: str, selected: list[str], *, experiment: object = "reviewed",

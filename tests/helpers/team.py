@@ -16,7 +16,7 @@ import requests
 from dashboard import ids
 from dashboard.auth import hash_password
 from tests.helpers.compose import ROOT
-from tests.helpers.dash_client import call, press
+from tests.helpers.dash_client import SHOW_OUTPUTS, call, press, show_inputs
 from tests.helpers.stores import POSTGRES_URL
 
 ADMIN = "admin"
@@ -25,12 +25,6 @@ READER_ROLE = "lossboard_reader"
 EXPERIMENT = "team-sweep"
 USERS = {"alice": ("reviewer", secrets.token_urlsafe(12)),
          "bob": ("viewer", secrets.token_urlsafe(12))}
-SHOW_OUTPUTS = [(ids.LOSS_CURVES, "figure"), (ids.ACCURACY_CURVES, "figure"),
-                (ids.TRADEOFF, "figure"), (ids.CALIBRATION, "figure"),
-                (ids.CALIBRATION_NOTES, "children"), (ids.RUNS_TABLE, "columnDefs"),
-                (ids.RUNS_TABLE, "rowData"), (ids.LOSS_KEY, "options"),
-                (ids.ACCURACY_KEY, "options"), (ids.RECOMMENDATION, "children"),
-                (ids.MESSAGE, "children"), (ids.REFRESH, "disabled")]
 BUTTONS = {"mark": ids.MARK, "clear": ids.CLEAR, "promote": ids.PROMOTE}
 
 
@@ -99,12 +93,7 @@ class _Answer:
 
 def show(client: HttpClient, experiment: str = EXPERIMENT) -> dict[str, Any]:
     """What the page's main callback answers for `experiment`, nothing selected."""
-    values = [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", "loss"),
-              (ids.LOSS_KEY, "value", None), (ids.ACCURACY_KEY, "value", None),
-              (ids.SELECTION, "data", []), (ids.SMOOTHING, "value", 0),
-              (ids.LOSS_SCALE, "value", []), (ids.REFRESH, "n_intervals", None),
-              (ids.REVIEW_VERSION, "data", 0)]
-    return call(client, SHOW_OUTPUTS, values)
+    return call(client, SHOW_OUTPUTS, show_inputs(experiment))
 
 
 @contextmanager

@@ -9,18 +9,12 @@ import pytest
 from dashboard import ids
 from dashboard.app import create_app, redact
 from dashboard.settings import DashboardSettings
-from tests.helpers.dash_client import call
+from tests.helpers.dash_client import SHOW_OUTPUTS, call, show_inputs
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import MlflowServer, free_port
 from tests.helpers.stores import EXPERIMENT, write_awkward_experiment
 from tracking.cache import CachedReader
 from tracking.reader import open_reader
-
-OUTPUTS = [(ids.LOSS_CURVES, "figure"), (ids.ACCURACY_CURVES, "figure"),
-           (ids.TRADEOFF, "figure"), (ids.CALIBRATION, "figure"),
-           (ids.CALIBRATION_NOTES, "children"), (ids.RUNS_TABLE, "columnDefs"),
-           (ids.RUNS_TABLE, "rowData"), (ids.LOSS_KEY, "options"), (ids.ACCURACY_KEY, "options"),
-           (ids.RECOMMENDATION, "children"), (ids.MESSAGE, "children"), (ids.REFRESH, "disabled")]
 
 
 def client_for(uri: str) -> Any:
@@ -32,13 +26,10 @@ def update(client: Any, experiment: object, objective: object, smoothing: object
            scale: object = (), selected: object = (), loss_key: object = None,
            accuracy_key: object = None) -> dict[str, Any]:
     """What the `show` callback answers, through Dash's real endpoint."""
-    values = [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", objective),
-              (ids.LOSS_KEY, "value", loss_key), (ids.ACCURACY_KEY, "value", accuracy_key),
-              (ids.SELECTION, "data", list(selected)), (ids.SMOOTHING, "value", smoothing),
-              (ids.LOSS_SCALE, "value", list(scale)), (ids.REFRESH, "n_intervals", None),
-              (ids.REVIEW_VERSION, "data", 0)]
-    shown = call(client, OUTPUTS, values)
-    return {i: shown[f"{i}.{p}"] for i, p in reversed(OUTPUTS) if f"{i}.{p}" in shown} | shown
+    shown = call(client, SHOW_OUTPUTS, show_inputs(experiment, objective, smoothing, scale,
+                                                   selected, loss_key, accuracy_key))
+    return {i: shown[f"{i}.{p}"] for i, p in reversed(SHOW_OUTPUTS)
+            if f"{i}.{p}" in shown} | shown
 
 
 def test_health_and_page(demo_store: DemoStore) -> None:
