@@ -1,5 +1,6 @@
-"""Read and analyse the experiment a page opens on as soon as the server starts, in the
-background, so the first visitor after a (re)start does not wait for a cold read of the store."""
+"""Read, analyse and draw the experiment a page opens on as soon as the server starts, in the
+background, so the first visitor after a (re)start waits neither for a cold read of the store
+nor for the first figure's one-off costs (plotly loads its validators on first use)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import threading
 
 from dashboard.comparisons import ComparisonCache
 from dashboard.layout import first_choice
-from dashboard.views import bounded_wait
+from dashboard.state import ViewState
+from dashboard.views import bounded_wait, experiment_view
 from tracking.reader import RunReader
 
 log = logging.getLogger("lossboard.dashboard")
@@ -18,9 +20,10 @@ def warm_up(reader: RunReader, comparisons: ComparisonCache) -> str | None:
     """Fill the caches for the default experiment; its name (None: there is none)."""
     with bounded_wait():
         name = first_choice(reader.experiment_names())
-        if name is not None:
-            data = reader.read(name)
-            comparisons.compare(data, None, None)
+    if name is not None:
+        view = experiment_view(reader, ViewState(experiment=name), comparisons=comparisons)
+        if view.message:  # the page will say the same; the log says why the caches are cold
+            log.warning("warm-up on experiment %r: %s", name, view.message)
     return name
 
 

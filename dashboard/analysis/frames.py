@@ -8,7 +8,8 @@
           point, duplicate steps included; +/-inf restored from MLflow's clamped +/-1.797e308.
 `curves`  the chosen series, one row per (run_id, split, metric, epoch): run_id, split
           ("train" | "val"), metric ("loss" | "accuracy"), epoch, value. Accuracy derived from
-          an error rate is already 1 - error here.
+          an error rate is already 1 - error here. run_id, split and metric are categorical:
+          a 1000-run experiment has 400k curve points, and every panel groups them by run.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ HISTORY_DTYPES: Final = {
     RUN_ID: "string", KEY: "string", SPLIT: "string", METRIC: "string", STEP: "int64",
     EPOCH: "float64", VALUE: "float64", TIMESTAMP: "int64",
 }
-CURVE_DTYPES: Final = {RUN_ID: "string", SPLIT: "string", METRIC: "string", EPOCH: "float64",
+CURVE_DTYPES: Final = {RUN_ID: "category", SPLIT: "category", METRIC: "category", EPOCH: "float64",
                        VALUE: "float64"}
 
 

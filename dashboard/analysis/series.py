@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from dashboard.analysis import frames as f
+from dashboard.analysis.groups import codes, group_ends, group_starts, position_in_group
 from dashboard.analysis.metric_keys import (
     ACCURACY,
     EPOCH_KEY,
@@ -51,27 +54,40 @@ def assign_epochs(history: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _latest(group: np.ndarray, epoch: np.ndarray, step: np.ndarray, timestamp: np.ndarray,
+            value: np.ndarray) -> np.ndarray:
+    """Positions of the latest point of each (group, epoch), ordered by them. MLflow's rule:
+    the highest (step, timestamp, value); without repeats, every point is its own latest."""
+    order: np.ndarray = np.lexsort((epoch, group))
+    if group_starts(group[order], epoch[order]).all():
+        return order
+    order = np.lexsort((value, timestamp, step, epoch, group))
+    latest: np.ndarray = order[group_ends(group_starts(group[order], epoch[order]))]
+    return latest
+
+
 def latest_per_epoch(points: pd.DataFrame) -> pd.DataFrame:
-    """One point per (run, key, epoch): MLflow's rule, the highest (step, timestamp, value)."""
-    ordered = points.sort_values([f.RUN_ID, f.KEY, f.EPOCH, f.STEP, f.TIMESTAMP, f.VALUE])
-    return ordered.drop_duplicates([f.RUN_ID, f.KEY, f.EPOCH], keep="last")
+    """One point per (run, key, epoch), ordered by them."""
+    keys, names = codes(points[f.KEY])
+    group = codes(points[f.RUN_ID])[0] * len(names) + keys
+    return points.iloc[_latest(group, points[f.EPOCH].to_numpy(dtype="float64"),
+                               points[f.STEP].to_numpy(), points[f.TIMESTAMP].to_numpy(),
+                               points[f.VALUE].to_numpy(dtype="float64"))]
 
 
 def choose_keys_per_run(history: pd.DataFrame, loss_key: str | None = None,
                         accuracy_key: str | None = None) -> pd.DataFrame:
     """Per run: which keys are read as validation/train loss and accuracy (CHOICE_COLUMNS)."""
-    counts = history.groupby([f.RUN_ID, f.KEY]).size()
-    rows: dict[object, dict[str, object]] = {}
-    by_signature: dict[tuple[tuple[str, int], ...], dict[str, object]] = {}
-    for run_id, per_key in counts.groupby(level=0):
-        keys = dict(zip(map(str, per_key.index.get_level_values(1)), per_key.to_numpy().tolist(),
-                        strict=True))
-        signature = tuple(sorted(keys.items()))  # runs logged alike get the same choice
-        if signature not in by_signature:
-            by_signature[signature] = _choices_for(keys, loss_key, accuracy_key)
-        rows[run_id] = by_signature[signature]
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=CHOICE_COLUMNS)
-    table.index.name = f.RUN_ID
+    runs, run_ids = codes(history[f.RUN_ID])
+    keys, names = codes(history[f.KEY])
+    counts = np.bincount(runs * len(names) + keys, minlength=len(run_ids) * len(names))
+    # runs logged alike (the same keys, as many points each) get the same choice: one call each
+    signatures, which = np.unique(counts.reshape(len(run_ids), len(names)), axis=0,
+                                  return_inverse=True)
+    chosen = [_choices_for({str(names[k]): int(n) for k, n in enumerate(row) if n},
+                           loss_key, accuracy_key) for row in signatures]
+    table = pd.DataFrame([chosen[i] for i in which.reshape(-1)], columns=CHOICE_COLUMNS,
+                         index=pd.Index(run_ids.to_numpy(), name=f.RUN_ID))
     return table
 
 
@@ -101,15 +117,24 @@ def _plan(choices: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna(subset=[f.KEY])
 
 
-def _points_in_plan(history: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
-    """History rows of the planned (run, key) pairs, with their role columns attached."""
-    pairs = pd.MultiIndex.from_frame(plan[[f.RUN_ID, f.KEY]].astype("string"))
-    if not pairs.is_unique:  # one key in two roles (a user override): a plain merge
-        return history.merge(plan, on=[f.RUN_ID, f.KEY])
-    at = pairs.get_indexer(pd.MultiIndex.from_frame(history[[f.RUN_ID, f.KEY]]))
-    kept = history[at >= 0]
-    roles = plan.iloc[at[at >= 0]]
-    return kept.assign(**{c: roles[c].to_numpy() for c in ("_split", "_metric", "_flip")})
+def _planned_rows(runs: np.ndarray, keys: np.ndarray, run_ids: pd.Index, names: pd.Index,
+                  plan: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(history row, plan row) for every point a plan entry reads; a key may play two roles."""
+    run = run_ids.get_indexer(pd.Index(plan[f.RUN_ID]))
+    key = names.get_indexer(pd.Index(plan[f.KEY]))
+    wanted = np.where((run >= 0) & (key >= 0), run * len(names) + key, -1)
+    pairs = np.where((runs >= 0) & (keys >= 0), runs * len(names) + keys, -2)
+    by_pair = np.argsort(pairs, kind="stable")
+    low = np.searchsorted(pairs[by_pair], wanted, "left")
+    counts = np.where(wanted >= 0, np.searchsorted(pairs[by_pair], wanted, "right") - low, 0)
+    shift = np.repeat(low - (np.cumsum(counts) - counts), counts)  # each run of rows in place
+    return by_pair[shift + np.arange(counts.sum())], np.repeat(np.arange(len(plan)), counts)
+
+
+def _categorical(values: pd.Series, at: np.ndarray) -> pd.Categorical[Any]:
+    """`values` taken at `at` without touching a string per row."""
+    found = pd.Categorical(values)
+    return pd.Categorical.from_codes(found.codes[at], dtype=found.dtype)
 
 
 def build_curves(history: pd.DataFrame, choices: pd.DataFrame) -> pd.DataFrame:
@@ -117,14 +142,20 @@ def build_curves(history: pd.DataFrame, choices: pd.DataFrame) -> pd.DataFrame:
     plan = _plan(choices)
     if plan.empty or history.empty:
         return f.empty_curves()
-    points = latest_per_epoch(_points_in_plan(history, plan))
-    values = restore_infinities(points[f.VALUE].astype("float64"))
-    curves = pd.DataFrame({
-        f.RUN_ID: points[f.RUN_ID], f.SPLIT: points["_split"], f.METRIC: points["_metric"],
-        f.EPOCH: points[f.EPOCH], f.VALUE: values.where(~points["_flip"].astype(bool),
-                                                        1.0 - values),
-    })
-    return curves.astype(f.CURVE_DTYPES).reset_index(drop=True)
+    (runs, run_ids), (keys, names) = codes(history[f.RUN_ID]), codes(history[f.KEY])
+    rows, roles = _planned_rows(runs, keys, run_ids, names, plan)
+    epochs = history[f.EPOCH].to_numpy(dtype="float64")[rows]
+    values = history[f.VALUE].to_numpy(dtype="float64")[rows]
+    kept = _latest(runs[rows] * len(plan) + roles, epochs, history[f.STEP].to_numpy()[rows],
+                   history[f.TIMESTAMP].to_numpy()[rows], values)  # by run, role, epoch
+    values = restore_infinities(pd.Series(values[kept])).to_numpy()
+    flip = plan["_flip"].to_numpy(dtype=bool)[roles[kept]]
+    return pd.DataFrame({
+        f.RUN_ID: pd.Categorical.from_codes(runs[rows][kept], categories=run_ids),
+        f.SPLIT: _categorical(plan["_split"], roles[kept]),
+        f.METRIC: _categorical(plan["_metric"], roles[kept]),
+        f.EPOCH: epochs[kept], f.VALUE: np.where(flip, 1.0 - values, values),
+    }).astype(f.CURVE_DTYPES)
 
 
 def tidy_history(raw: pd.DataFrame) -> pd.DataFrame:
@@ -152,10 +183,42 @@ def smooth(curves: pd.DataFrame, weight: float) -> pd.DataFrame:
         raise ValueError(f"smoothing weight must be in [0, 1), got {weight}")
     if weight == 0.0 or curves.empty:
         return curves
-    ordered = curves.sort_values([f.RUN_ID, f.SPLIT, f.METRIC, f.EPOCH])
-    averaged = ordered.groupby([f.RUN_ID, f.SPLIT, f.METRIC], sort=False)[f.VALUE].transform(
-        lambda values: values.ewm(alpha=1.0 - weight, adjust=True, ignore_na=True).mean())
+    line = [f.RUN_ID, f.SPLIT, f.METRIC]
+    ordered = curves.sort_values([*line, f.EPOCH])
+    averaged = (ordered.groupby(line, sort=False, observed=True)[f.VALUE]  # Cython: no per-line
+                .ewm(alpha=1.0 - weight, adjust=True, ignore_na=True).mean()  # Python call
+                .reset_index(level=line, drop=True).reindex(ordered.index))
     return ordered.assign(**{f.VALUE: averaged.where(ordered[f.VALUE].notna())})
+
+
+def _lines(curves: pd.DataFrame) -> np.ndarray:
+    """One integer per line (run, split, metric), in their sorted order."""
+    line = np.zeros(len(curves), dtype="int64")
+    for column in (f.RUN_ID, f.SPLIT, f.METRIC):
+        found, distinct = codes(curves[column])
+        line = line * (len(distinct) + 1) + found + 1  # + 1: NA's -1 sorts first
+    return line
+
+
+def _group_ends(positions: np.ndarray, groups: np.ndarray, last: bool) -> np.ndarray:
+    """The first (or last) of `positions` in each run of equal `groups`."""
+    starts = group_starts(groups)
+    chosen: np.ndarray = positions[group_ends(starts) if last else starts]
+    return chosen
+
+
+def _bucket_extremes(values: np.ndarray, buckets: np.ndarray) -> np.ndarray:
+    """Mask of each bucket's (a run of equal `buckets`) first lowest and last highest point,
+    and its first NaN, so a gap stays a gap."""
+    starts = group_starts(buckets)
+    bucket = np.cumsum(starts) - 1
+    kept = np.zeros(len(values), dtype=bool)
+    for extreme, last in ((np.fmin, False), (np.fmax, True)):  # fmin and fmax skip NaN
+        hits = np.flatnonzero(values == extreme.reduceat(values, np.flatnonzero(starts))[bucket])
+        kept[_group_ends(hits, bucket[hits], last)] = True
+    gaps = np.flatnonzero(np.isnan(values))
+    kept[_group_ends(gaps, bucket[gaps], last=False)] = True
+    return kept
 
 
 def thin(curves: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -164,14 +227,14 @@ def thin(curves: pd.DataFrame, max_points: int) -> pd.DataFrame:
     ordered by line, then epoch."""
     if max_points < 2:
         raise ValueError(f"max_points must be >= 2, got {max_points}")
-    line = [f.RUN_ID, f.SPLIT, f.METRIC]
-    ordered = curves.sort_values([*line, f.EPOCH])
-    sizes = ordered.groupby(line, sort=False)[f.EPOCH].transform("size")
-    if ordered.empty or int(sizes.max()) <= max_points:
+    lines = _lines(curves)
+    order = np.lexsort((curves[f.EPOCH].to_numpy(dtype="float64"), lines))
+    ordered, starts = curves.iloc[order], group_starts(lines[order])
+    sizes = np.diff(np.append(np.flatnonzero(starts), len(ordered)))
+    if ordered.empty or sizes.max() <= max_points:
         return ordered
-    position = ordered.groupby(line, sort=False).cumcount()
-    buckets = (position * (max_points // 2) // sizes).where(sizes > max_points, position)
-    by_value = ordered.assign(_bucket=buckets).sort_values([*line, "_bucket", f.VALUE])
-    lowest = by_value.drop_duplicates([*line, "_bucket"], keep="first").index
-    highest = by_value.drop_duplicates([*line, "_bucket"], keep="last").index
-    return ordered.loc[ordered.index.isin(lowest.union(highest))]
+    line = np.cumsum(starts) - 1
+    position, size = position_in_group(starts), sizes[line]
+    buckets = np.where(size > max_points, line * max_points + position * (max_points // 2) // size,
+                       -1 - np.arange(len(ordered)))  # short lines: each point its own bucket
+    return ordered[_bucket_extremes(ordered[f.VALUE].to_numpy(dtype="float64"), buckets)]

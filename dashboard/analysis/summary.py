@@ -53,7 +53,7 @@ def final_and_best(curves: pd.DataFrame) -> pd.DataFrame:
     ignore NaN (+inf loss is simply the worst). A metric the run never logged gives NaN.
     """
     val = validation_curves(curves)
-    runs = pd.Index(val[RUN_ID].drop_duplicates().sort_values(), name=RUN_ID)
+    runs = pd.Index(val[RUN_ID].drop_duplicates().astype("string").sort_values(), name=RUN_ID)
     best_loss = _best(val, LOSS, lower_is_better=True)
     best_accuracy = _best(val, ACCURACY, lower_is_better=False)
     out = pd.DataFrame({

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 
 from dashboard.analysis import frames as f
@@ -92,5 +93,9 @@ def test_tradeoff_rings_the_selection_and_joins_disagreeing_pairs() -> None:
     pairs = figure.data[0]
     assert pairs.name == "disagree (accuracy vs loss)"
     assert list(pairs.x) == [0.4, 0.1, None]  # the pair with an unknown run is left out
-    sizes = {t.name: list(t.marker.size) for t in figure.data if t.mode == "markers"}
+    sizes = {t.name: np.atleast_1d(t.marker.size).tolist() for t in figure.data
+             if t.mode == "markers"}
     assert sizes["high-accuracy/high-loss"] == [16] and sizes["high-accuracy/low-loss"] == [11]
+    # nothing selected: one size, opacity and outline per trace, styled by plotly at once
+    plain = [t.marker for t in tradeoff_figure(TABLE).data if t.mode == "markers"]
+    assert {(m.size, m.opacity, m.line.width) for m in plain} == {(11, 1.0, 0)}

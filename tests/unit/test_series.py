@@ -2,9 +2,12 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.analysis import frames as f
 from dashboard.analysis.series import (
+    ROLES,
     assign_epochs,
     build_curves,
     choose_keys_per_run,
@@ -113,3 +116,62 @@ def test_thin_keeps_each_buckets_extremes_and_leaves_short_lines_alone() -> None
     assert out[out[f.RUN_ID] == "b"][f.EPOCH].tolist() == [1.0, 2.0]
     with pytest.raises(ValueError):
         thin(short, 1)
+
+
+def test_a_key_playing_two_roles_feeds_both_curves() -> None:
+    frame = history([("r", "loss", 1, 0.5, 1), ("r", "val_loss", 1, 0.6, 1),
+                     ("r", "val_accuracy", 1, 0.8, 1)])
+    curves = build_curves(frame, choose_keys_per_run(frame, loss_key="loss"))
+    got = curves.set_index([f.SPLIT, f.METRIC])[f.VALUE]
+    assert got[("val", "loss")] == 0.5 and got[("train", "loss")] == 0.5  # the override
+    assert got[("val", "accuracy")] == 0.8 and len(curves) == 3
+
+
+def reference_curves(frame: pd.DataFrame, choices: pd.DataFrame) -> pd.DataFrame:
+    """build_curves as plain pandas would say it: a merge, a sort, MLflow's latest rule."""
+    plan = pd.concat([pd.DataFrame({f.RUN_ID: choices.index, f.KEY: choices[column].to_numpy(),
+                                    f.SPLIT: split, f.METRIC: metric,
+                                    "flip": choices[derived].notna().to_numpy() if derived
+                                    else False}) for column, split, metric, derived in ROLES])
+    points = frame.drop(columns=[f.SPLIT, f.METRIC]).merge(plan.dropna(subset=[f.KEY]),
+                                                           on=[f.RUN_ID, f.KEY])
+    line = [f.RUN_ID, f.SPLIT, f.METRIC, f.EPOCH]
+    latest = points.sort_values([*line, f.STEP, f.TIMESTAMP, f.VALUE]).drop_duplicates(
+        line, keep="last")
+    values = restore_infinities(latest[f.VALUE])
+    return latest.assign(**{f.VALUE: values.where(~latest["flip"], 1 - values)})[
+        f.CURVE_COLUMNS].sort_values(line).reset_index(drop=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]),
+                          st.sampled_from(["val_loss", "val_accuracy", "loss", "train_error",
+                                           "valid_error", "val/loss"]),
+                          st.integers(0, 4),
+                          st.one_of(st.floats(-2, 2), st.just(math.nan), st.just(CLAMPED)),
+                          st.integers(0, 2)), max_size=60))
+def test_curves_match_a_plain_pandas_reading(rows: list[tuple[str, str, int, float, int]]) -> None:
+    """Repeated steps, ties on timestamp, NaN, clamped infinities, error keys: the fast path
+    gives exactly what a merge, a sort and drop_duplicates give."""
+    frame = history(rows)
+    choices = choose_keys_per_run(frame)
+    got = build_curves(frame, choices).astype({c: "object" for c in (f.RUN_ID, f.SPLIT,
+                                                                     f.METRIC)})
+    got = got.sort_values([f.RUN_ID, f.SPLIT, f.METRIC, f.EPOCH]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, reference_curves(frame, choices).astype(got.dtypes),
+                                  check_index_type=False)
+
+
+def test_thinning_keeps_a_gap_where_a_long_line_has_nan() -> None:
+    import numpy as np
+
+    from dashboard.analysis.series import thin
+
+    values = np.linspace(1.0, 0.0, 1000)
+    values[500] = np.nan  # training blew up for an epoch: the thinned line must still break
+    line = pd.DataFrame({f.RUN_ID: "a", f.SPLIT: "val", f.METRIC: "loss",
+                         f.EPOCH: np.arange(1000.0), f.VALUE: values})
+    kept = thin(line, 100)
+    assert len(kept) <= 101 and kept[f.VALUE].isna().sum() == 1
+    assert kept[f.EPOCH].is_monotonic_increasing
+    assert kept[f.VALUE].max() == 1.0 and kept[f.VALUE].min() == 0.0
