@@ -122,7 +122,7 @@ def create_app(settings: DashboardSettings, reader: RunReader,
         log_loss = isinstance(scale, list) and "log" in scale
         try:
             view = empty_view(problem) if problem else experiment_view(
-                reader, state, smoothing, log_loss, comparisons)
+                reader, state, smoothing, log_loss, comparisons, webgl=settings.webgl)
         except Exception as error:  # a bug must not leave a blank page: say so, log the rest
             log.exception("drawing %r failed", state)
             view = empty_view(f"Lossboard could not draw this view ({type(error).__name__}: "

@@ -70,7 +70,7 @@ def _serve(args: argparse.Namespace) -> int:
         if args.tracking_uri:  # one store named on the command line: read and write it
             settings = replace(settings, tracking_uri=args.tracking_uri, read_uri=None)
         settings = replace(settings, host=args.host or settings.host,
-                           port=args.port or settings.port)
+                           port=args.port or settings.port, webgl=args.webgl or settings.webgl)
         problem = exposure_problem(settings.host, settings.sign_in, args.allow_anonymous)
         if problem:
             raise SettingsError(problem)
@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-anonymous", action="store_true",
                        help="serve on a non-loopback address without sign-in (anyone who can "
                             "reach it can mark and promote runs)")
+    serve.add_argument("--webgl", action="store_true",
+                       help="draw the faint lines of unselected runs with WebGL (default: "
+                            "$LOSSBOARD_WEBGL, else SVG, which is faster without a GPU)")
     serve.set_defaults(handler=_serve)
     hashing = commands.add_parser(
         "hash-password", help="print a password hash for LOSSBOARD_USERS",

@@ -23,7 +23,9 @@ class DashboardSettings:
     hash-password`) and LOSSBOARD_USERS_FILE (a file of such entries, one a line, `#` comments:
     for Docker secrets): sign-in is on when either names a user; LOSSBOARD_WARM_UP (default 1:
     read and analyse the experiment the page opens on as soon as the server starts; 0: on first
-    request)."""
+    request); LOSSBOARD_WEBGL (default 0: the faint lines of unselected runs are one SVG path;
+    1: one WebGL trace, for teams whose browsers have a GPU: without one, Chromium draws it
+    ~30x slower, see scripts/bench_dashboard.py)."""
 
     tracking_uri: str = DEFAULT_TRACKING_URI
     host: str = "127.0.0.1"
@@ -33,6 +35,7 @@ class DashboardSettings:
     redis_url: str | None = None
     users: tuple[User, ...] = ()
     warm_up: bool = False
+    webgl: bool = False
 
     @property
     def reads_from(self) -> str:
@@ -59,7 +62,8 @@ class DashboardSettings:
         return cls(env.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
                    env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port), seconds,
                    env.get("LOSSBOARD_READ_URI") or None, env.get("LOSSBOARD_REDIS_URL") or None,
-                   users_from(env), _flag(env, "LOSSBOARD_WARM_UP", default=True))
+                   users_from(env), _flag(env, "LOSSBOARD_WARM_UP", default=True),
+                   _flag(env, "LOSSBOARD_WEBGL", default=False))
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -75,8 +75,10 @@ def check_inputs(state: ViewState, smoothing: object, log_loss: object) -> str:
 
 
 def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0,
-                    log_loss: object = False, comparisons: ComparisonCache | None = None) -> View:
-    """The page for `state` (built from browser input: see `dashboard.state`)."""
+                    log_loss: object = False, comparisons: ComparisonCache | None = None, *,
+                    webgl: bool = False) -> View:
+    """The page for `state` (built from browser input: see `dashboard.state`); `webgl`: draw
+    the unselected runs' background with WebGL rather than SVG."""
     problem = check_inputs(state, smoothing, log_loss)
     if problem or state.experiment is None or not isinstance(smoothing, int | float):
         return empty_view(problem)
@@ -95,11 +97,12 @@ def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0
     if not comparison.has_metrics:
         return empty_view(f"No run in {data.name!r} logged both a validation loss and an "
                           "accuracy the dashboard recognises; pick the keys above.", keys)
-    return _draw(reader, state, data.runs, comparison, float(smoothing), bool(log_loss), keys)
+    return _draw(reader, state, data.runs, comparison, float(smoothing), bool(log_loss), keys,
+                 webgl)
 
 
 def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
-          smoothing: float, log_loss: bool, keys: list[str]) -> View:
+          smoothing: float, log_loss: bool, keys: list[str], webgl: bool) -> View:
     table = comparison.table
     curves = thin(smooth(comparison.curves, smoothing), MAX_POINTS_PER_LINE)
     names = table["run_name"].fillna(table["run_id"])  # the table is indexed by run id
@@ -112,8 +115,9 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     calibration, notes = _calibration(reader, state, runs, comparison, names)
     return View(
         curves_figure(curves, names, "loss", selected=selected, log_y=log_loss,
-                      divergence=divergence),
-        curves_figure(curves, names, "accuracy", selected=selected, baseline=baseline),
+                      divergence=divergence, webgl=webgl),
+        curves_figure(curves, names, "accuracy", selected=selected, baseline=baseline,
+                      webgl=webgl),
         tradeoff_figure(table, selected, _pairs(comparison, selected)), calibration, notes,
         column_defs(params), table_rows(table, runs, params), keys,
         pick.reason if pick else "No run qualifies.",

@@ -8,11 +8,16 @@ done), the first load with the warm-up off (the store read cold), and a reload (
 Every server listens on the same port, one after the other, and the browser is warmed on the
 small page first, so its JavaScript (plotly.js, AG Grid) is cached and compiled in every
 measurement: what is timed is the data, not a first visit's downloads.
+
+Then the loss panel of the large page (one faint line per run) is drawn again as SVG and as
+WebGL, in Chromium as started here and with ANGLE's SwiftShader: the evidence for an SVG
+background on machines without a GPU.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -39,15 +44,20 @@ return [performance.now() / 1000, rows, sent];
 """
 
 
-def chromium() -> Any:
+NO_GPU = ("--disable-gpu",)  # as the tests run it
+SOFTWARE_GL = ("--use-angle=swiftshader", "--enable-unsafe-swiftshader")  # WebGL's fastest here
+
+
+def chromium(graphics: tuple[str, ...] = NO_GPU) -> Any:
+    """Headless Chromium, with `graphics` flags."""
     os.environ.setdefault("SE_AVOID_STATS", "true")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1400,2200"):
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--window-size=1400,2200", *graphics):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
@@ -97,6 +107,33 @@ def measured(driver: Any, server: BenchDashboard, loads: int = 1,
         server.stop()
 
 
+REPLOT = """
+const [kind, done] = [arguments[0], arguments[arguments.length - 1]];
+const shown = document.querySelector('#loss-curves .js-plotly-plot');
+const data = shown.data.map(trace => Object.assign({}, trace, {type: kind}));
+const target = document.createElement('div');
+document.body.appendChild(target);
+const start = performance.now();
+Plotly.newPlot(target, data, shown.layout).then(() => requestAnimationFrame(() =>
+    requestAnimationFrame(() => { done(performance.now() - start); target.remove(); })));
+"""
+
+
+def background_draws(server: BenchDashboard, graphics: tuple[str, ...]) -> dict[str, float]:
+    """Median seconds to draw the loss panel (every run's faint line) again, as SVG and as
+    WebGL, in a Chromium started with `graphics` flags: why the background is SVG."""
+    driver = chromium(graphics)
+    driver.set_script_timeout(120)
+    server.start()
+    try:
+        first_paint(driver, f"{server.uri}/?experiment={EXPERIMENT}")
+        return {kind: statistics.median(driver.execute_async_script(REPLOT, kind) / 1000
+                                        for _ in range(3)) for kind in ("scatter", "scattergl")}
+    finally:
+        server.stop()
+        driver.quit()
+
+
 def bench_dashboard(runs: int, epochs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="lossboard-paint-") as tmp:
         small = generated(Path(tmp) / "small", 10, epochs)
@@ -112,6 +149,8 @@ def bench_dashboard(runs: int, epochs: int) -> None:
                                            wait=WARM_UP_WAIT)
         finally:
             driver.quit()
+        default_gl = background_draws(BenchDashboard(large, port, True), NO_GPU)
+        angle_gl = background_draws(BenchDashboard(large, port, True), SOFTWARE_GL)
     print(f"\nfirst paint in headless Chromium (lossboard serve, SQLite, {epochs} epochs)")
     print(f"  10 runs (baseline: what MLflow's UI charts)       {base:5.2f} s"
           f"   {base_bytes / 1e6:.1f} MB of callback answers")
@@ -123,3 +162,14 @@ def bench_dashboard(runs: int, epochs: int) -> None:
           f"   x{cold / base:.1f}")
     print(f"  {rows} runs, reload (cached reads)                 {reload:5.2f} s"
           f"   x{reload / base:.1f}")
+    report_backgrounds(rows, default_gl, angle_gl)
+
+
+def report_backgrounds(rows: int, default_gl: dict[str, float],
+                       angle_gl: dict[str, float]) -> None:
+    svg = default_gl["scatter"]
+    print(f"background of {rows} runs: the loss panel drawn again (median of 3)")
+    print(f"  SVG, one path (what the dashboard sends)        {svg:5.2f} s")
+    for label, found in ((f"WebGL, {NO_GPU[0]}", default_gl),
+                         (f"WebGL, {SOFTWARE_GL[0]}", angle_gl)):
+        print(f"  {label:<47} {found['scattergl']:5.2f} s   x{found['scattergl'] / svg:.1f}")

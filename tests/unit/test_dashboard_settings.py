@@ -22,3 +22,11 @@ def test_a_bad_warm_up_value_is_named() -> None:
 
 def test_settings_built_in_code_do_not_warm_up() -> None:
     assert DashboardSettings().warm_up is False  # tests and embedders start nothing behind
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, False), ("1", True), ("off", False)])
+def test_webgl_is_off_unless_asked_for(value: str | None, expected: bool) -> None:
+    env = {} if value is None else {"LOSSBOARD_WEBGL": value}
+    assert DashboardSettings.from_env(env).webgl is expected
+    with pytest.raises(SettingsError, match="LOSSBOARD_WEBGL='gpu' is not 1 or 0"):
+        DashboardSettings.from_env({"LOSSBOARD_WEBGL": "gpu"})

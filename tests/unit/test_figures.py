@@ -77,7 +77,7 @@ def test_selected_runs_bold_and_on_top_the_others_faint() -> None:
     assert figure.data[-1].line.width == 4 and figure.data[-1].opacity == 1.0
 
 
-def test_crowded_experiments_draw_the_rest_as_one_webgl_trace() -> None:
+def test_crowded_experiments_draw_the_rest_as_one_trace() -> None:
     figure = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", selected=["r007"],
                            max_lines=24)
     background, *lines = figure.data
@@ -86,6 +86,8 @@ def test_crowded_experiments_draw_the_rest_as_one_webgl_trace() -> None:
     assert {t.legendgroup for t in lines} == {"r007"}
     few = curves_figure(many_runs(5), pd.Series(dtype="string"), "loss")
     assert all(t.type == "scatter" for t in few.data) and len(few.data) == 10
+    webgl = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", webgl=True)
+    assert [t.type for t in webgl.data] == ["scattergl"] and len(webgl.data[0].x) == 30 * 4 - 1
 
 
 def test_tradeoff_rings_the_selection_and_joins_disagreeing_pairs() -> None:
