@@ -1,0 +1,97 @@
+"""Callbacks of the page itself: `sync` keeps the URL, the controls and the selection in step
+(one callback, so that each can drive the others without a cycle); `show` reads, analyses and
+draws; the experiment list refreshes while the page stays open."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, html, no_update
+
+from dashboard import ids
+from dashboard.comparisons import ComparisonCache
+from dashboard.settings import DashboardSettings
+from dashboard.state import ViewState, next_state
+from dashboard.views import bounded_wait, empty_view, experiment_view
+from tracking.reader import ReaderError, RunReader
+
+SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
+          (ids.LOSS_KEY, "value"), (ids.ACCURACY_KEY, "value"), (ids.SELECTION, "data"),
+          (ids.RUNS_TABLE, "selectedRows")]
+log = logging.getLogger("lossboard.dashboard")
+
+
+def experiment_names(reader: RunReader) -> tuple[list[str], str]:
+    """The store's experiments, and what to say when it cannot be read."""
+    try:
+        with bounded_wait():
+            return reader.experiment_names(), ""
+    except ReaderError as error:
+        return [], f"{error} Reload the page when it is back."
+
+
+def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
+             settings: DashboardSettings) -> None:
+    """`sync`, `show` and the experiment list's refresh on `app`."""
+
+    @app.callback(Output(ids.EXPERIMENT, "options"),
+                  Input(ids.EXPERIMENT_LIST_REFRESH, "n_intervals"), prevent_initial_call=True)
+    def refresh_experiments(_tick: Any) -> Any:
+        """New experiments appear in an open page; while the store is down the list stays."""
+        names, _ = experiment_names(reader)
+        return names or no_update
+
+    @app.callback(*[Output(i, p) for i, p in SYNCED],
+                  Input(ids.URL, "search"), Input(ids.EXPERIMENT, "value"),
+                  Input(ids.OBJECTIVE, "value"), Input(ids.LOSS_KEY, "value"),
+                  Input(ids.ACCURACY_KEY, "value"), Input(ids.RUNS_TABLE, "selectedRows"),
+                  Input(ids.TRADEOFF, "clickData"), Input(ids.LOSS_CURVES, "restyleData"),
+                  Input(ids.ACCURACY_CURVES, "restyleData"), State(ids.SELECTION, "data"),
+                  State(ids.LOSS_CURVES, "figure"), State(ids.ACCURACY_CURVES, "figure"))
+    def sync(search: Any, experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any,
+             rows: Any, click: Any, loss_legend: Any, accuracy_legend: Any, selected: Any,
+             loss_figure: Any, accuracy_figure: Any) -> list[Any]:
+        current, _ = ViewState.from_inputs(experiment, objective, selected, loss_key,
+                                           accuracy_key)
+        trigger = ctx.triggered_id
+        event = {ids.RUNS_TABLE: rows, ids.TRADEOFF: click, ids.LOSS_CURVES: loss_legend,
+                 ids.ACCURACY_CURVES: accuracy_legend}.get(trigger)
+        figure = accuracy_figure if trigger == ids.ACCURACY_CURVES else loss_figure
+        new = next_state(current, trigger, search, event, figure)
+        before = [search, experiment, objective, loss_key, accuracy_key, list(current.selected)]
+        after = [new.to_query(), new.experiment, new.objective, new.loss_key, new.accuracy_key,
+                 list(new.selected)]
+        changed = [a if a != b else no_update for a, b in zip(after, before, strict=True)]
+        grid = {"ids": list(new.selected)} if new.selected != current.selected \
+            or trigger in (None, ids.URL) else no_update
+        return [*changed, grid]
+
+    @app.callback(Output(ids.LOSS_CURVES, "figure"), Output(ids.ACCURACY_CURVES, "figure"),
+                  Output(ids.TRADEOFF, "figure"), Output(ids.CALIBRATION, "figure"),
+                  Output(ids.CALIBRATION_NOTES, "children"),
+                  Output(ids.RUNS_TABLE, "columnDefs"), Output(ids.RUNS_TABLE, "rowData"),
+                  Output(ids.LOSS_KEY, "options"), Output(ids.ACCURACY_KEY, "options"),
+                  Output(ids.RECOMMENDATION, "children"), Output(ids.MESSAGE, "children"),
+                  Output(ids.REFRESH, "disabled"),
+                  Input(ids.EXPERIMENT, "value"), Input(ids.OBJECTIVE, "value"),
+                  Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
+                  Input(ids.SELECTION, "data"), Input(ids.SMOOTHING, "value"),
+                  Input(ids.LOSS_SCALE, "value"), Input(ids.REFRESH, "n_intervals"),
+                  Input(ids.REVIEW_VERSION, "data"))
+    def show(experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any, selected: Any,
+             smoothing: Any, scale: Any, _tick: Any, _reviewed: Any) -> tuple[Any, ...]:
+        state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
+                                               accuracy_key)
+        log_loss = isinstance(scale, list) and "log" in scale
+        try:
+            view = empty_view(problem) if problem else experiment_view(
+                reader, state, smoothing, log_loss, comparisons, webgl=settings.webgl)
+        except Exception as error:  # a bug must not leave a blank page: say so, log the rest
+            log.exception("drawing %r failed", state)
+            view = empty_view(f"Lossboard could not draw this view ({type(error).__name__}: "
+                              f"{str(error)[:200]}); the server log has the details.")
+        notes = [html.Li(line) for line in view.calibration_notes]
+        return (view.loss, view.accuracy, view.tradeoff, view.calibration, notes, view.columns,
+                view.rows, view.keys, view.keys, view.recommendation, view.message,
+                not view.live)
