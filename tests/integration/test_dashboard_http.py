@@ -192,3 +192,11 @@ def test_an_unexpected_error_is_a_message_not_a_blank_page() -> None:
     app = create_app(DashboardSettings("sqlite:///broken.db"), BrokenReader())  # type: ignore[arg-type]
     shown = update(app.server.test_client(), "x", "loss")
     assert shown[ids.MESSAGE].startswith("Lossboard could not draw this view (RuntimeError: boom)")
+
+
+def test_a_very_large_experiment_says_what_it_costs(demo_store: DemoStore,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("dashboard.views.LARGE_EXPERIMENT_RUNS", 8)  # the demo's 8 runs
+    shown = update(client_for(demo_store.uri), "lossboard-demo", "loss")
+    assert shown[ids.MESSAGE].startswith("8 runs: every one is drawn")
+    assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) == 8  # still all there
