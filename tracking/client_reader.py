@@ -18,6 +18,7 @@ from dashboard.analysis.metric_keys import relevant_keys
 from dashboard.analysis.series import tidy_history
 from tracking.reader import (
     ExperimentNotFound,
+    InvalidFilter,
     ReaderBase,
     RunsData,
     StoreUnreachable,
@@ -37,8 +38,16 @@ def search_all_runs(uri: str, experiment_id: str, filter_string: str | None,
     view = ViewType.ALL if include_deleted else ViewType.ACTIVE_ONLY
     token = None
     while True:
-        page = client.search_runs([experiment_id], filter_string or "", view,
-                                  max_results=page_size, page_token=token)
+        try:
+            page = client.search_runs([experiment_id], filter_string or "", view,
+                                      max_results=page_size, page_token=token)
+        except MlflowException as error:
+            if filter_string and error.error_code == "INVALID_PARAMETER_VALUE":
+                # over REST, MLflow's client puts the error code before the message
+                reason = error.message.strip().removeprefix(f"{error.error_code}: ")
+                reason = (reason.splitlines() or ["rejected"])[0][:300]
+                raise InvalidFilter(f"invalid filter {filter_string!r}: {reason}") from None
+            raise
         yield from page
         token = page.token
         if not token:

@@ -36,6 +36,10 @@ class StoreUnreachable(ReaderError):
     pass
 
 
+class InvalidFilter(ReaderError):
+    """A filter string MLflow's search grammar rejects."""
+
+
 @dataclass(frozen=True)
 class ExperimentData:
     experiment_id: str

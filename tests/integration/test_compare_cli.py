@@ -99,3 +99,12 @@ def test_no_loss_or_accuracy_series_exits_2(sqlite_uri: str, tmp_path: Path) -> 
     result = run_cli("--tracking-uri", sqlite_uri, "--experiment", "lr-only")
     assert result.returncode == 2
     assert "has both a validation loss and an accuracy series" in result.stderr
+
+
+def test_a_bad_filter_is_one_line_and_exit_code_2(demo_store: DemoStore,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["compare", "--tracking-uri", demo_store.uri, "--experiment", "lossboard-demo",
+                 "--filter", "params.hidden_layers =="])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "Traceback" not in err and len(err.splitlines()) == 1
+    assert "invalid filter 'params.hidden_layers =='" in err

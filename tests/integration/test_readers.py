@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from mlflow import MlflowClient
 
 from dashboard.analysis import frames as f
 from tests.helpers.mlflow_server import MlflowServer
@@ -22,7 +23,13 @@ from tests.helpers.stores import (
 )
 from tracking import rest_reader, sql_reader
 from tracking.client_reader import ClientReader, search_all_runs
-from tracking.reader import ExperimentData, ExperimentNotFound, StoreUnreachable, open_reader
+from tracking.reader import (
+    ExperimentData,
+    ExperimentNotFound,
+    InvalidFilter,
+    StoreUnreachable,
+    open_reader,
+)
 from tracking.rest_reader import RestReader
 from tracking.sql_reader import FastPathUnavailable, SchemaMismatch, SqlReader
 
@@ -219,3 +226,13 @@ def test_one_sql_reader_serves_many_threads_at_once(store: str,
         assert EXPERIMENT in names
         for left, right in zip(canonical(data), expected, strict=True):
             pd.testing.assert_frame_equal(left, right)
+
+
+def test_a_bad_filter_is_named_on_every_path(sqlite_store: str,
+                                             mlflow_server: MlflowServer) -> None:
+    MlflowClient(mlflow_server.uri).create_experiment("filtered")
+    paths = [(SqlReader(sqlite_store), EXPERIMENT), (ClientReader(sqlite_store), EXPERIMENT),
+             (RestReader(mlflow_server.uri), "filtered")]
+    for reader, experiment in paths:
+        with pytest.raises(InvalidFilter, match=r"^invalid filter 'params.lr ==': Invalid"):
+            reader.read(experiment, filter_string="params.lr ==")
