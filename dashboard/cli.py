@@ -111,6 +111,13 @@ def _hash_password(_args: argparse.Namespace) -> int:
     return 0
 
 
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 1 to 65535."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lossboard",
@@ -131,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")
     serve.add_argument("--host", help="address to listen on (default: $LOSSBOARD_HOST, else "
                                       "127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, help="default: $LOSSBOARD_PORT, else 8050")
+    serve.add_argument("--port", type=port_number, help="default: $LOSSBOARD_PORT, else 8050")
     serve.add_argument("--allow-anonymous", action="store_true",
                        help="serve on a non-loopback address without sign-in (anyone who can "
                             "reach it can mark and promote runs)")

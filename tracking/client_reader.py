@@ -20,6 +20,7 @@ from tracking.reader import (
     ExperimentNotFound,
     InvalidFilter,
     ReaderBase,
+    ReaderError,
     RunsData,
     StoreUnreachable,
     assemble_runs,
@@ -59,7 +60,10 @@ class ClientReader(ReaderBase):
 
     def __init__(self, uri: str, threads: int = 4, progress: Progress | None = None) -> None:
         self.uri = uri
-        self._client = MlflowClient(uri)
+        try:
+            self._client = MlflowClient(uri)
+        except MlflowException as error:  # an unknown scheme, a file store MLflow refuses
+            raise ReaderError(describe_failure(uri, error)) from None
         self._threads = threads
         self._progress = progress
 

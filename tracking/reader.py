@@ -124,6 +124,9 @@ def describe_failure(uri: str, error: BaseException) -> str:
         return f"cannot reach {uri}: connection refused (is the tracking server running?)"
     if "timed out" in text.lower() or "Read timed out" in text:
         return f"cannot reach {uri}: the server did not answer in time"
+    if "unsupported URI" in text:
+        return (f"{uri} is not a tracking URI MLflow can read: use sqlite:///path, "
+                "postgresql://..., mysql://... or http(s)://host:port")
     first = (text.strip().splitlines() or [type(error).__name__])[0]
     return f"cannot read {uri}: {first[:300]}"
 

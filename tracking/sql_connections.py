@@ -9,11 +9,12 @@ Queries are written with `?` placeholders; each connection turns them into its d
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
-from tracking.reader import ReaderError
+from tracking.reader import ReaderError, StoreUnreachable
 
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql",
             "mysql": "mysql", "mariadb": "mysql"}
@@ -52,6 +53,9 @@ def _sqlite(uri: str) -> Any:
     path = uri.split(":///", 1)[1] if ":///" in uri else ""
     if not path or path == ":memory:":
         raise ReaderError("an in-memory SQLite store cannot be read from another process")
+    if not Path(path).is_file():  # else SQLite's own message is "failed to allocate memory"
+        raise StoreUnreachable(f"cannot open {uri}: no MLflow store at {Path(path).resolve()} "
+                               "(nothing has been logged there yet)")
     # autocommit: otherwise the first query opens a transaction whose snapshot the
     # connection keeps, and a long-lived reader never sees new runs or points
     return sqlite.connect(f"file:{path}?mode=ro", autocommit=True)

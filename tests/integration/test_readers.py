@@ -27,6 +27,7 @@ from tracking.reader import (
     ExperimentData,
     ExperimentNotFound,
     InvalidFilter,
+    ReaderError,
     StoreUnreachable,
     open_reader,
 )
@@ -158,8 +159,18 @@ def test_unknown_experiment_is_a_clear_error(sqlite_store: str, reader) -> None:
 
 
 def test_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreUnreachable, match="cannot open"):
-        SqlReader(f"sqlite:///{tmp_path / 'absent.db'}")
+    with pytest.raises(StoreUnreachable, match=f"cannot open .*: no MLflow store at {tmp_path}"):
+        open_reader(f"sqlite:///{tmp_path / 'absent.db'}")
+
+
+@pytest.mark.parametrize(("uri", "message"), [
+    ("foo://bar", "foo://bar is not a tracking URI MLflow can read: use sqlite:///path"),
+    ("file:///nowhere/mlruns", "cannot read file:///nowhere/mlruns: The filesystem tracking"),
+])
+def test_a_store_mlflow_cannot_read_is_one_clear_line(uri: str, message: str) -> None:
+    with pytest.raises(ReaderError, match=f"^{message}") as raised:
+        open_reader(uri)
+    assert "\n" not in str(raised.value)
 
 
 @pytest.mark.parametrize("store", ["sqlite_store", "postgres_store", "mysql_store"])

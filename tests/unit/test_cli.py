@@ -39,6 +39,15 @@ def test_bad_arguments_exit_2_with_one_clear_line(
     assert err.strip() == f"error: {message}"
 
 
+def test_a_port_out_of_range_is_refused_before_anything_starts(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "99999"])
+    assert exited.value.code == 2
+    assert "argument --port: '99999' is not a port number (1 to 65535)" in capsys.readouterr().err
+
+
 def test_bad_environment_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
