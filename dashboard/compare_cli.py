@@ -77,6 +77,16 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _unknown_keys(data: ExperimentData, asked: tuple[str, ...]) -> str:
+    """What to say when no run logged a key the user named (a typo, most likely); else ''."""
+    logged = set(data.history[f.KEY].unique())
+    missing = [repr(k) for k in asked if k not in logged]
+    if not missing or data.runs.empty:
+        return ""
+    return (f"no run in {data.name!r} logged {' or '.join(missing)}; its loss and accuracy "
+            f"keys: {', '.join(sorted(map(str, logged))) or 'none'}")
+
+
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # its retries are not news; failures are
@@ -98,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             calibration = _calibration(uri, data)
     except ReaderError as error:
         return _fail(str(error))
+    if unknown := _unknown_keys(data, extra):
+        return _fail(unknown)
     comparison = compare(data.runs, data.history, loss_key=args.loss_key,
                          accuracy_key=args.accuracy_key, calibration=calibration)
     if not comparison.has_metrics:

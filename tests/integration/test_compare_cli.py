@@ -108,3 +108,12 @@ def test_a_bad_filter_is_one_line_and_exit_code_2(demo_store: DemoStore,
     err = capsys.readouterr().err.strip()
     assert code == 2 and "Traceback" not in err and len(err.splitlines()) == 1
     assert "invalid filter 'params.hidden_layers =='" in err
+
+
+def test_a_key_no_run_logged_is_named(demo_store: DemoStore,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["compare", "--tracking-uri", demo_store.uri, "--experiment", "lossboard-demo",
+                 "--loss-key", "val_los"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("error: no run in 'lossboard-demo' logged 'val_los';")
+    assert "val_loss" in err  # the keys it could have meant
