@@ -113,7 +113,9 @@ def _hash_password(_args: argparse.Namespace) -> int:
 
 def port_number(text: str) -> int:
     """argparse type: a TCP port, 1 to 65535."""
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    from dashboard.settings import is_port
+
+    if not is_port(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
     return int(text)
 

@@ -48,11 +48,11 @@ class ComparisonCache:
             try:
                 found = compare(data.runs, data.history, loss_key=loss_key,
                                 accuracy_key=accuracy_key)
-            finally:
+                with self._lock:
+                    self._entries[key] = found
+                    while len(self._entries) > self._size:
+                        self._entries.popitem(last=False)
+            finally:  # after storing: a thread arriving now finds the entry, not a new lock
                 with self._lock:
                     self._computing.pop(key, None)
-            with self._lock:
-                self._entries[key] = found
-                while len(self._entries) > self._size:
-                    self._entries.popitem(last=False)
         return found

@@ -49,7 +49,7 @@ class DashboardSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DashboardSettings:
         env = os.environ if environ is None else environ
         port = env.get("LOSSBOARD_PORT") or "8050"
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not is_port(port):
             raise SettingsError(f"LOSSBOARD_PORT={port!r} is not a port number")
         refresh = env.get("LOSSBOARD_REFRESH_SECONDS") or "10"
         try:
@@ -64,6 +64,11 @@ class DashboardSettings:
                    env.get("LOSSBOARD_READ_URI") or None, env.get("LOSSBOARD_REDIS_URL") or None,
                    users_from(env), _flag(env, "LOSSBOARD_WARM_UP", default=True),
                    _flag(env, "LOSSBOARD_WEBGL", default=False))
+
+
+def is_port(text: str) -> bool:
+    """Whether `text` is a TCP port number, 1 to 65535."""
+    return text.isdigit() and 0 < int(text) < 65536
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

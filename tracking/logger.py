@@ -214,7 +214,8 @@ class EpochLogger:
         self._submit(lambda run: run.artifacts.append(entry))
 
     def log_model(self, model: Any) -> None:
-        """Queue a fitted scikit-learn model as a `model` folder (MLmodel, pickle, requirements)."""
+        """Queue a fitted scikit-learn model as a `model` folder (MLmodel, skops file,
+        requirements)."""
         files = sklearn_model_files(model, Path(tempfile.mkdtemp(dir=self._scratch)))
         self._submit(lambda run: run.artifacts.extend(files))
 

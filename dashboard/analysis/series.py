@@ -86,9 +86,8 @@ def choose_keys_per_run(history: pd.DataFrame, loss_key: str | None = None,
                                   return_inverse=True)
     chosen = [_choices_for({str(names[k]): int(n) for k, n in enumerate(row) if n},
                            loss_key, accuracy_key) for row in signatures]
-    table = pd.DataFrame([chosen[i] for i in which.reshape(-1)], columns=CHOICE_COLUMNS,
-                         index=pd.Index(run_ids.to_numpy(), name=f.RUN_ID))
-    return table
+    return pd.DataFrame([chosen[i] for i in which.reshape(-1)], columns=CHOICE_COLUMNS,
+                        index=pd.Index(run_ids.to_numpy(), name=f.RUN_ID))
 
 
 def _choices_for(keys: dict[str, int], loss_key: str | None,
@@ -144,14 +143,15 @@ def build_curves(history: pd.DataFrame, choices: pd.DataFrame) -> pd.DataFrame:
         return f.empty_curves()
     (runs, run_ids), (keys, names) = codes(history[f.RUN_ID]), codes(history[f.KEY])
     rows, roles = _planned_rows(runs, keys, run_ids, names, plan)
+    run = runs[rows]
     epochs = history[f.EPOCH].to_numpy(dtype="float64")[rows]
     values = history[f.VALUE].to_numpy(dtype="float64")[rows]
-    kept = _latest(runs[rows] * len(plan) + roles, epochs, history[f.STEP].to_numpy()[rows],
+    kept = _latest(run * len(plan) + roles, epochs, history[f.STEP].to_numpy()[rows],
                    history[f.TIMESTAMP].to_numpy()[rows], values)  # by run, role, epoch
     values = restore_infinities(pd.Series(values[kept])).to_numpy()
     flip = plan["_flip"].to_numpy(dtype=bool)[roles[kept]]
     return pd.DataFrame({
-        f.RUN_ID: pd.Categorical.from_codes(runs[rows][kept], categories=run_ids),
+        f.RUN_ID: pd.Categorical.from_codes(run[kept], categories=run_ids),
         f.SPLIT: _categorical(plan["_split"], roles[kept]),
         f.METRIC: _categorical(plan["_metric"], roles[kept]),
         f.EPOCH: epochs[kept], f.VALUE: np.where(flip, 1.0 - values, values),
@@ -200,7 +200,7 @@ def _lines(curves: pd.DataFrame) -> np.ndarray:
     return line
 
 
-def _group_ends(positions: np.ndarray, groups: np.ndarray, last: bool) -> np.ndarray:
+def _first_or_last(positions: np.ndarray, groups: np.ndarray, last: bool) -> np.ndarray:
     """The first (or last) of `positions` in each run of equal `groups`."""
     starts = group_starts(groups)
     chosen: np.ndarray = positions[group_ends(starts) if last else starts]
@@ -215,9 +215,9 @@ def _bucket_extremes(values: np.ndarray, buckets: np.ndarray) -> np.ndarray:
     kept = np.zeros(len(values), dtype=bool)
     for extreme, last in ((np.fmin, False), (np.fmax, True)):  # fmin and fmax skip NaN
         hits = np.flatnonzero(values == extreme.reduceat(values, np.flatnonzero(starts))[bucket])
-        kept[_group_ends(hits, bucket[hits], last)] = True
+        kept[_first_or_last(hits, bucket[hits], last)] = True
     gaps = np.flatnonzero(np.isnan(values))
-    kept[_group_ends(gaps, bucket[gaps], last=False)] = True
+    kept[_first_or_last(gaps, bucket[gaps], last=False)] = True
     return kept
 
 
