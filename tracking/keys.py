@@ -22,10 +22,13 @@ TAG_MAJORITY_BASELINE: Final = "majority_baseline_accuracy"
 # Tags Lossboard itself uses.
 TAG_RUN_TOKEN: Final = "lossboard.run_token"
 TAG_LOGGER_VERSION: Final = "lossboard.logger"
+TAG_HISTORY_FILE: Final = "lossboard.history_file"  # its value: the artifact path below
 
-PREDICTIONS_DIR: Final = "lossboard"
+ARTIFACT_DIR: Final = "lossboard"  # a run's artifacts written by Lossboard's logger
 PREDICTIONS_FILE: Final = "val_predictions.npz"
-PREDICTIONS_ARTIFACT: Final = f"{PREDICTIONS_DIR}/{PREDICTIONS_FILE}"
+PREDICTIONS_ARTIFACT: Final = f"{ARTIFACT_DIR}/{PREDICTIONS_FILE}"
+HISTORY_FILE: Final = "history.npz"  # the run's whole metric history, written as it ends
+HISTORY_ARTIFACT: Final = f"{ARTIFACT_DIR}/{HISTORY_FILE}"
 
 
 def metric_key(split: str, metric: str) -> str:

@@ -210,7 +210,7 @@ class EpochLogger:
         folder = Path(tempfile.mkdtemp(dir=self._scratch))
         path = folder / keys.PREDICTIONS_FILE
         np.savez_compressed(path, proba=proba_arr, labels=labels_arr)
-        entry = (str(path), keys.PREDICTIONS_DIR)
+        entry = (str(path), keys.ARTIFACT_DIR)
         self._submit(lambda run: run.artifacts.append(entry))
 
     def log_model(self, model: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -9,7 +10,10 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 
+from tracking.history_file import log_history_file
 from tracking.keys import TAG_RUN_TOKEN
+
+log = logging.getLogger("lossboard.tracking")
 
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_PER_BATCH = 100
@@ -64,6 +68,7 @@ def send(client: MlflowClient, run: PendingRun) -> None:
         _send_batches(client, run)
         _send_artifacts(client, run)
         if run.final_status is not None:
+            _log_history_file(client, _run_id(run))
             client.set_terminated(_run_id(run), status=run.final_status)
             run.final_status = None
     except Exception:
@@ -146,3 +151,13 @@ def _send_artifacts(client: MlflowClient, run: PendingRun) -> None:
         local_file, artifact_dir = run.artifacts[0]
         client.log_artifact(_run_id(run), local_file, artifact_dir)
         run.artifacts.pop(0)
+
+
+def _log_history_file(client: MlflowClient, run_id: str) -> None:
+    """The run's history as one file for fast reads. Without it reads are only slower, so no
+    failure here may keep the run from ending (if the store is down, ending fails next)."""
+    try:
+        log_history_file(client, run_id)
+    except Exception as error:
+        log.warning("run %s: history file not written (%s); readers will use MLflow's "
+                    "endpoints instead", run_id, str(error).splitlines()[0][:200])

@@ -1,30 +1,85 @@
-"""Path for http(s) tracking servers: MLflow's bulk history endpoint, 100 runs a call.
+"""Path for http(s) tracking servers: history files, else MLflow's bulk history endpoint.
 
-One request per key and batch of runs instead of one per run and key, several in flight at
-once. The endpoint answers at most 25,000 points: a batch that comes back full is split and
-asked again, and a single run with more points than that is read with paged per-run calls.
+A finished run that Lossboard's logger wrote has its whole history in one artifact (see
+`tracking.history_file`): where the server proxies artifacts (`mlflow-artifacts:` run roots,
+`mlflow server`'s default), that one file is fetched and checked against the run's latest
+values. Every other run (autologged, still running, a stale or unreadable file) is read from
+the bulk endpoint: one request per key and batch of up to 100 runs, several in flight at once.
+That endpoint answers at most 25,000 points: a batch that comes back full is split and asked
+again, and a single run with more points than that is read with paged per-run calls.
 Timeouts and retries follow MLflow's client settings (see `tracking.retry.single_attempt`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
 from mlflow.entities import Run
 from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import http_request
+from numpy.typing import NDArray
 
 from dashboard.analysis import frames as f
 from dashboard.analysis.metric_keys import relevant_keys
+from tracking import keys
 from tracking.client_reader import ClientReader, Progress, latest_metrics
+from tracking.file_fetch import FileFetcher
+from tracking.history_file import History, agrees_with, decode
 from tracking.reader import StoreUnreachable, describe_failure
 
 BULK_ENDPOINT = "/ajax-api/2.0/mlflow/metrics/get-history-bulk"
+ARTIFACTS_ENDPOINT = "/api/2.0/mlflow-artifacts/artifacts"
+ENDED = frozenset({"FINISHED", "FAILED", "KILLED"})
+FILE_THREADS = 4  # measured: 1 thread 9.7 ms a file, 4 threads 5.0 ms, 8 threads 5.4 ms
+MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_RUNS_PER_CALL = 100
 MAX_POINTS_PER_CALL = 25_000
 Point = tuple[str, str, int, float, int]
+log = logging.getLogger("lossboard.tracking")
+
+
+def history_file_endpoint(run: Run) -> str | None:
+    """Where the server serves `run`'s history file; None if the run has none, has not ended,
+    or its artifacts are not proxied by this server."""
+    root = urlparse(run.info.artifact_uri or "")
+    if (keys.TAG_HISTORY_FILE not in run.data.tags or run.info.status not in ENDED
+            or root.scheme != "mlflow-artifacts" or root.netloc):
+        return None
+    return f"{ARTIFACTS_ENDPOINT}/{root.path.strip('/')}/{keys.HISTORY_ARTIFACT}"
+
+
+def points_frame(read: list[tuple[str, History]], wanted: list[str]) -> pd.DataFrame:
+    """Raw (run_id, key, step, value, timestamp) rows of `wanted` keys from history files."""
+    keeps = [np.isin(h.keys, wanted)[h.key_index] for _, h in read]
+    counts = [int(keep.sum()) for keep in keeps]
+    pairs = list(zip(read, keeps, strict=True))
+
+    def column(pick: Callable[[History], NDArray[Any]]) -> NDArray[Any]:
+        return np.concatenate([pick(h)[keep] for (_, h), keep in pairs] or [np.array([])])
+
+    return pd.DataFrame({
+        f.RUN_ID: np.repeat(np.array([run_id for run_id, _ in read], dtype=object), counts),
+        f.KEY: column(lambda h: h.keys[h.key_index]).astype(object),
+        f.STEP: column(lambda h: h.step), f.VALUE: column(lambda h: h.value),
+        f.TIMESTAMP: column(lambda h: h.timestamp)})
+
+
+class _Counter:
+    """Reports (done, total) to a progress callback as requests complete."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
 
 
 def batches(runs: list[Run], key: str) -> Iterator[list[str]]:
@@ -51,24 +106,70 @@ def _latest_step(run: Run, key: str) -> int:
 
 
 class RestReader(ClientReader):
-    """`RunReader` for tracking servers: runs by search, histories by the bulk endpoint."""
+    """`RunReader` for tracking servers: runs by search, histories from history files where
+    runs have them (`history_files=False` to never use them) and the bulk endpoint otherwise."""
 
-    # Two requests in flight: the server's ORM work bounds this path (measured on a 2-core
+    # Two bulk requests in flight: the server's ORM work bounds that path (measured on a 2-core
     # machine: 2 threads 14.9 s, 4 threads 18.1 s, 8 threads 19.5 s for 1000 x 100 x 4).
-    def __init__(self, uri: str, threads: int = 2, progress: Progress | None = None) -> None:
+    def __init__(self, uri: str, threads: int = 2, progress: Progress | None = None, *,
+                 history_files: bool = True) -> None:
         super().__init__(uri, threads, progress)
         self._creds = get_default_host_creds(uri)  # type: ignore[no-untyped-call]
+        self._history_files = history_files
+        self._files = FileFetcher(self._creds)
 
     def _points_of(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
-        keys = relevant_keys({k for r in runs for k in r.data.metrics}, extra)
-        jobs = [(key, batch) for key in keys for batch in batches(runs, key)]
+        wanted = relevant_keys({k for r in runs for k in r.data.metrics}, extra)
+        has_file = [self._history_files and history_file_endpoint(r) is not None for r in runs]
+        filed = [r for r, yes in zip(runs, has_file, strict=True) if yes]
+        others = [r for r, yes in zip(runs, has_file, strict=True) if not yes]
+        jobs = [(key, batch) for key in wanted for batch in batches(others, key)]
+        counter = _Counter(self._progress, len(filed) + len(jobs))
+        from_files, unread = self._read_files(filed, wanted, counter)
+        jobs += [(key, batch) for key in wanted for batch in batches(unread, key)]
+        counter.total = len(filed) + len(jobs)
         rows: list[Point] = []
         with ThreadPoolExecutor(self._threads) as pool:
-            for done, points in enumerate(pool.map(self._fetch, jobs), start=1):
+            for points in pool.map(self._fetch, jobs):
                 rows += points
-                if self._progress:
-                    self._progress(done, len(jobs))
-        return pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
+                counter.advance()
+        bulk = pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
+        return pd.concat([from_files, bulk], ignore_index=True) if filed else bulk
+
+    def _read_files(self, runs: list[Run], wanted: list[str],
+                    counter: _Counter) -> tuple[pd.DataFrame, list[Run]]:
+        """Points of `wanted` keys from the runs' history files, and the runs whose file
+        failed."""
+        read: list[tuple[str, History]] = []
+        unread: list[Run] = []
+        with ThreadPoolExecutor(FILE_THREADS) as pool:
+            for run, history in zip(runs, pool.map(self._history_of, runs), strict=True):
+                if history is None:
+                    unread.append(run)
+                else:
+                    read.append((run.info.run_id, history))
+                counter.advance()
+        if unread:
+            log.warning("%d of %d history files were missing, unreadable or older than their "
+                        "run's latest metrics; those runs are read through MLflow's bulk "
+                        "endpoint instead", len(unread), len(runs))
+        return points_frame(read, wanted), unread
+
+    def _history_of(self, run: Run) -> History | None:
+        """The run's history file if it can be fetched, read and agrees with the run."""
+        data = self._download(history_file_endpoint(run) or "")
+        try:
+            history = decode(data) if data is not None else None
+        except ValueError:
+            return None
+        latest = {m.key: (m.step, m.timestamp, m.value) for m in latest_metrics(run)}
+        return history if history is not None and agrees_with(history, latest) else None
+
+    def _download(self, endpoint: str) -> bytes | None:
+        try:
+            return self._files.get(endpoint, MAX_FILE_BYTES)
+        except Exception as error:
+            raise StoreUnreachable(describe_failure(self.uri, error)) from None
 
     def _fetch(self, job: tuple[str, list[str]]) -> list[Point]:
         key, run_ids = job

@@ -49,8 +49,8 @@ def assert_each_epoch_once(uri: str, experiment: str, epochs: int) -> None:
     for key in EPOCH_KEYS:
         steps = [m.step for m in client.get_metric_history(run.info.run_id, key)]
         assert sorted(steps) == list(range(1, epochs + 1)), key
-    assert [a.path for a in client.list_artifacts(run.info.run_id, keys.PREDICTIONS_DIR)] == [
-        keys.PREDICTIONS_ARTIFACT]
+    artifacts = client.list_artifacts(run.info.run_id, keys.ARTIFACT_DIR)
+    assert sorted(a.path for a in artifacts) == [keys.HISTORY_ARTIFACT, keys.PREDICTIONS_ARTIFACT]
 
 
 @pytest.fixture

@@ -192,8 +192,8 @@ def test_unreachable_store_saves_everything_and_replay_sends_it_once(
     [stored] = runs_of(sqlite_uri, "offline")
     assert stored.info.status == "FINISHED" and stored.data.params == {"lr": "0.1"}
     assert history(sqlite_uri, stored.info.run_id, "val_loss") == [(1, 0.1), (2, 0.2), (3, 0.3)]
-    artifacts = MlflowClient(sqlite_uri).list_artifacts(stored.info.run_id, keys.PREDICTIONS_DIR)
-    assert [a.path for a in artifacts] == [keys.PREDICTIONS_ARTIFACT]
+    artifacts = MlflowClient(sqlite_uri).list_artifacts(stored.info.run_id, keys.ARTIFACT_DIR)
+    assert sorted(a.path for a in artifacts) == [keys.HISTORY_ARTIFACT, keys.PREDICTIONS_ARTIFACT]
 
 
 def test_deleted_experiment_is_refused_at_once_with_a_clear_reason(
@@ -207,3 +207,17 @@ def test_deleted_experiment_is_refused_at_once_with_a_clear_reason(
     assert run.report is not None and run.report.spool is not None
     assert time.monotonic() - started < run.settings.flush_timeout  # gave up without retrying
     assert "is deleted: restore it" in caplog.text
+
+
+def test_a_history_file_the_store_cannot_take_does_not_keep_the_run_from_ending(
+    sqlite_uri: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = MlflowClient(sqlite_uri)  # artifacts behind a server this SQLite store cannot reach
+    client.create_experiment("proxied", artifact_location="mlflow-artifacts:/elsewhere")
+    with caplog.at_level(logging.WARNING, logger="lossboard.tracking"):
+        with EpochLogger("proxied", "r", settings=settings_for(sqlite_uri, tmp_path)) as run:
+            run.log_epoch(1, val_loss=0.5, val_accuracy=0.7)
+    assert run.report is not None and run.report.complete
+    stored = client.get_run(str(run.run_id))
+    assert stored.info.status == "FINISHED" and keys.TAG_HISTORY_FILE not in stored.data.tags
+    assert "history file not written" in caplog.text
