@@ -149,6 +149,7 @@ class RestReader(ClientReader):
                 else:
                     read.append((run.info.run_id, history))
                 counter.advance()
+        log.debug("%d of %d ended runs read from their history files", len(read), len(runs))
         if unread:
             log.warning("%d of %d history files were missing, unreadable or older than their "
                         "run's latest metrics; those runs are read through MLflow's bulk "

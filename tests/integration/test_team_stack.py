@@ -165,6 +165,24 @@ def test_predictions_went_to_s3_and_come_back_for_calibration(stack: Stack) -> N
     assert notes, "the calibration panel read the predictions through the MLflow server"
 
 
+def test_history_files_go_to_s3_and_are_read_through_basic_auth(
+        stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+    import boto3
+
+    from tracking.rest_reader import RestReader
+
+    s3 = boto3.client("s3", endpoint_url=stack.s3.uri,
+                      aws_access_key_id=stack.env["S3_ACCESS_KEY_ID"],
+                      aws_secret_access_key=stack.env["S3_SECRET_ACCESS_KEY"])
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=stack.env["S3_BUCKET"])["Contents"]]
+    assert sum(k.endswith("lossboard/history.npz") for k in keys) == 3
+    with signed_in_mlflow(stack.env["MLFLOW_ADMIN_PASSWORD"]), caplog.at_level(
+            "DEBUG", logger="lossboard.tracking"):
+        data = RestReader(stack.mlflow.uri).read(stack.env.get("TRAIN_EXPERIMENT", "team-sweep"))
+    assert "3 of 3 ended runs read from their history files" in caplog.text
+    assert set(data.history["key"]) >= {"val_loss", "val_accuracy"}
+
+
 def test_the_dashboard_database_role_is_read_only(stack: Stack) -> None:
     import psycopg
 
