@@ -153,29 +153,27 @@ def test_the_trainers_runs_show_over_the_sql_and_the_rest_path(stack: Stack) -> 
         assert row["final_loss"] == pytest.approx(by_name[row["run_name"]]["final_loss"])
 
 
-def test_predictions_went_to_s3_and_come_back_for_calibration(stack: Stack) -> None:
+def bucket_keys(stack: Stack) -> list[str]:
+    """Every object in the stack's artifact bucket."""
     import boto3
 
     s3 = boto3.client("s3", endpoint_url=stack.s3.uri,
                       aws_access_key_id=stack.env["S3_ACCESS_KEY_ID"],
                       aws_secret_access_key=stack.env["S3_SECRET_ACCESS_KEY"])
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=stack.env["S3_BUCKET"])["Contents"]]
-    assert sum(k.endswith("lossboard/val_predictions.npz") for k in keys) == 3
+    return [o["Key"] for o in s3.list_objects_v2(Bucket=stack.env["S3_BUCKET"])["Contents"]]
+
+
+def test_predictions_went_to_s3_and_come_back_for_calibration(stack: Stack) -> None:
+    assert sum(k.endswith("lossboard/val_predictions.npz") for k in bucket_keys(stack)) == 3
     notes = show(stack.client("bob"))["calibration-notes.children"]
     assert notes, "the calibration panel read the predictions through the MLflow server"
 
 
 def test_history_files_go_to_s3_and_are_read_through_basic_auth(
         stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
-    import boto3
-
     from tracking.rest_reader import RestReader
 
-    s3 = boto3.client("s3", endpoint_url=stack.s3.uri,
-                      aws_access_key_id=stack.env["S3_ACCESS_KEY_ID"],
-                      aws_secret_access_key=stack.env["S3_SECRET_ACCESS_KEY"])
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=stack.env["S3_BUCKET"])["Contents"]]
-    assert sum(k.endswith("lossboard/history.npz") for k in keys) == 3
+    assert sum(k.endswith("lossboard/history.npz") for k in bucket_keys(stack)) == 3
     with signed_in_mlflow(stack.env["MLFLOW_ADMIN_PASSWORD"]), caplog.at_level(
             "DEBUG", logger="lossboard.tracking"):
         data = RestReader(stack.mlflow.uri).read(stack.env.get("TRAIN_EXPERIMENT", "team-sweep"))
