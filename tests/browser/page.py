@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 
 TRACES = """
 const graph = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
@@ -48,3 +52,27 @@ def selected_row_ids(driver: Any) -> list[str]:
     """Run ids of the grid's selected rows, as ag-grid itself reports them."""
     return list(driver.execute_script(
         "return dash_ag_grid.getApi('runs-table').getSelectedRows().map(r => r.run_id)"))
+
+
+def selected_in_url(driver: Any) -> list[str]:
+    return parse_qs(urlparse(driver.current_url).query).get("selected", [])
+
+
+def click_first_scatter_point(driver: Any, attempts: int = 3) -> str:
+    """Click the trade-off scatter's first point until the page selects its run; its id.
+
+    Plotly takes a click only over a point it has hovered, and the scatter may be redrawn
+    between finding the point and clicking it (a click was lost once on a loaded CI machine).
+    A click that did not register changed nothing, so clicking again cannot undo a selection."""
+    for _ in range(attempts - 1):
+        try:
+            return _click_first_point(driver)
+        except AssertionError:
+            pass
+    return _click_first_point(driver)
+
+
+def _click_first_point(driver: Any) -> str:
+    point = driver.find_elements(By.CSS_SELECTOR, "#tradeoff-scatter .scatterlayer .point")[0]
+    ActionChains(driver).move_to_element(point).pause(0.3).click().perform()
+    return str(wait_until(driver, selected_in_url, timeout=15.0, what="selected= in the URL")[0])

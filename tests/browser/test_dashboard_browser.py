@@ -8,7 +8,14 @@ from urllib.parse import parse_qs, urlparse
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from tests.browser.page import open_dashboard, selected_row_ids, text_of, traces, wait_until
+from tests.browser.page import (
+    click_first_scatter_point,
+    open_dashboard,
+    selected_row_ids,
+    text_of,
+    traces,
+    wait_until,
+)
 from tests.helpers.mlflow_server import DashboardServer
 
 DEMO_RUNS = 8
@@ -54,10 +61,7 @@ def test_switching_the_objective_changes_the_recommendation(
 def test_clicking_a_scatter_point_highlights_that_run_everywhere(
         browser: Any, demo_dashboard: DashboardServer) -> None:
     open_dashboard(browser, demo_dashboard.uri)
-    point = browser.find_elements(By.CSS_SELECTOR, "#tradeoff-scatter .scatterlayer .point")[0]
-    ActionChains(browser).move_to_element(point).pause(0.3).click().perform()
-    selected = wait_until(browser, lambda d: query(d).get("selected"), what="selected= in URL")
-    run_id = selected[0]
+    run_id = click_first_scatter_point(browser)
     assert wait_until(browser, lambda d: selected_row_ids(d) == [run_id], what="the row ticked")
     wait_until(browser, lambda d: any(t["group"] == run_id and t["width"] == 4
                                       for t in traces(d, "accuracy-curves")),

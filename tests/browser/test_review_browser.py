@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from mlflow import MlflowClient
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from tests.browser.page import open_dashboard, text_of, wait_until
+from tests.browser.page import click_first_scatter_point, open_dashboard, text_of, wait_until
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import DashboardServer
 from tracking import keys
@@ -33,10 +32,7 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
                                        demo_store: DemoStore, downloads: Path) -> None:
     open_dashboard(browser, demo_dashboard.uri)
     assert "Select a run first" in message_after(browser, "mark-selected", "Select a run first")
-    point = browser.find_elements(By.CSS_SELECTOR, "#tradeoff-scatter .scatterlayer .point")[0]
-    ActionChains(browser).move_to_element(point).pause(0.3).click().perform()
-    run_id = wait_until(browser, lambda d: d.current_url.partition("selected=")[2],
-                        what="a selected run")
+    run_id = click_first_scatter_point(browser)
     browser.find_element(By.ID, "review-reason").send_keys(REASON)
     browser.find_element(By.ID, "reviewer").send_keys("ana")
     message_after(browser, "mark-selected", "Marked 1 run(s) selected.")
