@@ -81,9 +81,10 @@ def _check_shapes(history: History) -> None:
 
 def agrees_with(history: History, latest: Mapping[str, Latest]) -> bool:
     """True when the file has the run's keys, each key's latest point, and nothing later."""
-    if set(history.keys.tolist()) != set(latest):
+    names = history.keys.tolist()
+    if set(names) != set(latest):
         return False
-    for i, key in enumerate(history.keys.tolist()):
+    for i, key in enumerate(names):
         step, timestamp, value = latest[key]
         mine = history.key_index == i
         steps, stamps, values = history.step[mine], history.timestamp[mine], history.value[mine]

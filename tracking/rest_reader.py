@@ -120,9 +120,9 @@ class RestReader(ClientReader):
 
     def _points_of(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
         wanted = relevant_keys({k for r in runs for k in r.data.metrics}, extra)
-        has_file = [self._history_files and history_file_endpoint(r) is not None for r in runs]
-        filed = [r for r, yes in zip(runs, has_file, strict=True) if yes]
-        others = [r for r, yes in zip(runs, has_file, strict=True) if not yes]
+        endpoints = [history_file_endpoint(r) if self._history_files else None for r in runs]
+        filed = [(r, e) for r, e in zip(runs, endpoints, strict=True) if e is not None]
+        others = [r for r, e in zip(runs, endpoints, strict=True) if e is None]
         jobs = [(key, batch) for key in wanted for batch in batches(others, key)]
         counter = _Counter(self._progress, len(filed) + len(jobs))
         from_files, unread = self._read_files(filed, wanted, counter)
@@ -136,35 +136,38 @@ class RestReader(ClientReader):
         bulk = pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
         return pd.concat([from_files, bulk], ignore_index=True) if filed else bulk
 
-    def _read_files(self, runs: list[Run], wanted: list[str],
+    def _read_files(self, filed: list[tuple[Run, str]], wanted: list[str],
                     counter: _Counter) -> tuple[pd.DataFrame, list[Run]]:
-        """Points of `wanted` keys from the runs' history files, and the runs whose file
-        failed."""
+        """Points of `wanted` keys from the runs' history files (run, endpoint), and the runs
+        whose file failed."""
         read: list[tuple[str, History]] = []
         unread: list[Run] = []
         with ThreadPoolExecutor(FILE_THREADS) as pool:
-            for run, history in zip(runs, pool.map(self._history_of, runs), strict=True):
+            for (run, _), history in zip(filed, pool.map(self._history_of, filed), strict=True):
                 if history is None:
                     unread.append(run)
                 else:
                     read.append((run.info.run_id, history))
                 counter.advance()
-        log.debug("%d of %d ended runs read from their history files", len(read), len(runs))
+        log.debug("%d of %d ended runs read from their history files", len(read), len(filed))
         if unread:
             log.warning("%d of %d history files were missing, unreadable or older than their "
                         "run's latest metrics; those runs are read through MLflow's bulk "
-                        "endpoint instead", len(unread), len(runs))
+                        "endpoint instead", len(unread), len(filed))
         return points_frame(read, wanted), unread
 
-    def _history_of(self, run: Run) -> History | None:
+    def _history_of(self, job: tuple[Run, str]) -> History | None:
         """The run's history file if it can be fetched, read and agrees with the run."""
-        data = self._download(history_file_endpoint(run) or "")
+        run, endpoint = job
+        data = self._download(endpoint)
+        if data is None:
+            return None
         try:
-            history = decode(data) if data is not None else None
+            history = decode(data)
         except ValueError:
             return None
         latest = {m.key: (m.step, m.timestamp, m.value) for m in latest_metrics(run)}
-        return history if history is not None and agrees_with(history, latest) else None
+        return history if agrees_with(history, latest) else None
 
     def _download(self, endpoint: str) -> bytes | None:
         try:

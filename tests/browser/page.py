@@ -54,8 +54,13 @@ def selected_row_ids(driver: Any) -> list[str]:
         "return dash_ag_grid.getApi('runs-table').getSelectedRows().map(r => r.run_id)"))
 
 
+def query(driver: Any) -> dict[str, list[str]]:
+    """The page URL's query parameters: the dashboard's state."""
+    return parse_qs(urlparse(driver.current_url).query)
+
+
 def selected_in_url(driver: Any) -> list[str]:
-    return parse_qs(urlparse(driver.current_url).query).get("selected", [])
+    return query(driver).get("selected", [])
 
 
 def click_first_scatter_point(driver: Any, attempts: int = 3) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -11,6 +10,8 @@ from selenium.webdriver.common.by import By
 from tests.browser.page import (
     click_first_scatter_point,
     open_dashboard,
+    query,
+    selected_in_url,
     selected_row_ids,
     text_of,
     traces,
@@ -19,10 +20,6 @@ from tests.browser.page import (
 from tests.helpers.mlflow_server import DashboardServer
 
 DEMO_RUNS = 8
-
-
-def query(driver: Any) -> dict[str, list[str]]:
-    return parse_qs(urlparse(driver.current_url).query)
 
 
 def run_lines(driver: Any, graph: str) -> set[str]:
@@ -95,7 +92,7 @@ def test_ticking_rows_in_the_table_selects_them(browser: Any,
     assert boxes
     browser.find_elements(By.CSS_SELECTOR,
                           "#runs-table .ag-row .ag-selection-checkbox input")[0].click()
-    picked = wait_until(browser, lambda d: query(d).get("selected"), what="selected= in URL")
+    picked = wait_until(browser, selected_in_url, what="selected= in URL")
     assert len(picked[0].split(",")) == 1
     wait_until(browser, lambda d: any(t["width"] == 4 for t in traces(d, "loss-curves")),
                what="bold lines for the ticked run")
@@ -106,6 +103,6 @@ def test_clicking_a_legend_entry_selects_its_run(browser: Any,
     open_dashboard(browser, demo_dashboard.uri)
     entry = browser.find_elements(By.CSS_SELECTOR, "#loss-curves .legend .legendtoggle")[0]
     ActionChains(browser).move_to_element(entry).click().perform()
-    picked = wait_until(browser, lambda d: query(d).get("selected"), what="selected= in URL")
+    picked = wait_until(browser, selected_in_url, what="selected= in URL")
     wait_until(browser, lambda d: {t["group"] for t in traces(d, "loss-curves")
                                    if t["width"] == 4} == set(picked), what="bold legend run")

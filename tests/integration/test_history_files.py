@@ -81,7 +81,7 @@ def test_a_file_that_agrees_with_the_run_is_what_the_reader_returns(
 def test_files_give_the_bulk_endpoints_frames_and_bad_ones_fall_back_to_it(
         mlflow_server: MlflowServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     ids = awkward_with_files(mlflow_server)
-    local = SqlReader(f"sqlite:///{mlflow_server.root / 'mlflow.db'}")
+    local = SqlReader(mlflow_server.backend_uri)
     assert_same(RestReader(mlflow_server.uri).read(EXPERIMENT), local.read(EXPERIMENT))
     assert_same(RestReader(mlflow_server.uri, history_files=False).read(EXPERIMENT),
                 local.read(EXPERIMENT))
@@ -114,7 +114,7 @@ def test_lost_file_responses_are_retried_and_a_dead_end_is_a_clear_error(
         monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
         via_proxy = RestReader(proxy.uri).read(EXPERIMENT)
         assert proxy.dropped == [path] * 2  # two lost answers, the third attempt got through
-        local = SqlReader(f"sqlite:///{mlflow_server.root / 'mlflow.db'}").read(EXPERIMENT)
+        local = SqlReader(mlflow_server.backend_uri).read(EXPERIMENT)
         assert_same(via_proxy, local)
         monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         proxy.to_drop[path] = 1
