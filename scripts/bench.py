@@ -6,7 +6,8 @@
           with logging switched off, and the wall time of `scripts/train.py` (target <= 60 s)
   reader  reading an experiment of --runs x --epochs x 4 metrics: Lossboard's SQL reader cold and
           warm against MLflow's client path, and its REST reader against the bulk-interval
-          endpoint MLflow's UI uses; SQLite, PostgreSQL, MySQL (see scripts/bench_reader.py)
+          endpoint MLflow's UI uses, over `mlflow server` with one worker and with its default
+          four; SQLite, PostgreSQL, MySQL (see scripts/bench_reader.py)
   paint   the dashboard's first paint of a --runs x --epochs experiment in headless Chromium,
           against the same page for 10 runs (see scripts/bench_dashboard.py)
 """

@@ -85,15 +85,22 @@ class ServerProcess:
 
 
 class MlflowServer(ServerProcess):
-    """`mlflow server` over a store (default: SQLite in `root`), one worker."""
+    """`mlflow server` over a store (default: SQLite in `root`) with `workers` uvicorn workers
+    (default one; None: MLflow's own default, 4)."""
+
+    def __init__(self, root: Path, port: int | None = None, backend_uri: str | None = None, *,
+                 workers: int | None = 1) -> None:
+        super().__init__(root, port, backend_uri)
+        self.workers = workers
 
     def command(self) -> list[str]:
         mlflow = str(Path(sys.executable).with_name("mlflow"))
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
         return [
             mlflow, "server",
             "--backend-store-uri", self.backend_uri,
             "--artifacts-destination", str(self.root / "artifacts"),
-            "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
+            "--host", "127.0.0.1", "--port", str(self.port), *workers,
         ]
 
     def environment(self) -> dict[str, str]:
