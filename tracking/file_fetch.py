@@ -116,6 +116,8 @@ class FileFetcher:
                 if response.status_code not in RETRY_STATUSES:
                     return response
                 response.close()
+            except requests.exceptions.SSLError:
+                raise  # a certificate that does not verify will not verify on a retry either
             except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(_setting(MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR) * 2 ** attempt)
