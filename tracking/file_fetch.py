@@ -20,6 +20,7 @@ import contextlib
 import socket
 import threading
 import time
+from urllib.parse import urlparse
 
 import requests
 from mlflow.environment_variables import (
@@ -35,11 +36,21 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.response import HTTPResponse
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+ARTIFACTS_ENDPOINT = "/api/2.0/mlflow-artifacts/artifacts"
 
 
 def _setting(variable: _EnvironmentVariable) -> int:
     """One of MLflow's HTTP settings, read now: `single_attempt` changes them at run time."""
     return int(variable.get())  # type: ignore[no-untyped-call]
+
+
+def proxied_artifact_endpoint(artifact_uri: str | None, artifact: str) -> str | None:
+    """Where this server serves a run's `artifact`, given the run's artifact root; None when
+    the root is not proxied by this server (not `mlflow-artifacts:`, or another host's)."""
+    root = urlparse(artifact_uri or "")
+    if root.scheme != "mlflow-artifacts" or root.netloc:
+        return None
+    return f"{ARTIFACTS_ENDPOINT}/{root.path.strip('/')}/{artifact}"
 
 
 def acknowledge_at_once(sock: socket.socket | None) -> None:
