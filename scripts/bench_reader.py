@@ -169,11 +169,11 @@ def bench_store(label: str, uri: str, folder: Path, runs: int, epochs: int) -> N
           "   targets: <= 1.0 s, >= 10x, <= 300 MB")
     print(f"  SQL reader, warm (cached)            {warm:7.3f} s   x{baseline / warm:.0f} faster"
           f"   target: <= 0.15 s")
-    for workers, label in ((1, "one worker"), (None, "MLflow's default: 4 workers")):
-        bench_server(MlflowServer(folder, backend_uri=uri, workers=workers), label)
+    for workers, setup in ((1, "one worker"), (None, "MLflow's default: 4 workers")):
+        bench_server(MlflowServer(folder, backend_uri=uri, workers=workers), setup)
 
 
-def bench_server(server: MlflowServer, label: str) -> None:
+def bench_server(server: MlflowServer, setup: str) -> None:
     """The REST reader against the UI's endpoint, over one `mlflow server`."""
     server.start()
     try:
@@ -182,7 +182,7 @@ def bench_server(server: MlflowServer, label: str) -> None:
         bulk = timed(lambda: RestReader(server.uri, history_files=False).read(EXPERIMENT))
     finally:
         server.stop()
-    print(f"  over `mlflow server`, {label}:")
+    print(f"  over `mlflow server`, {setup}:")
     print(f"    UI's get-history-bulk-interval     {interval:7.2f} s   (baseline, over REST)")
     print(f"    REST reader, history files         {files:7.2f} s   x{interval / files:.1f} faster"
           f"   target: >= 5x (runs Lossboard's logger wrote)")
