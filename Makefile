@@ -15,9 +15,10 @@ test:             ## the whole suite: lint, types, every test
 unit: setup       ## fast tests only
 	.venv/bin/pytest tests/unit
 
-lint: setup       ## ruff and mypy
+lint: setup       ## ruff, mypy and the import layering contracts
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports --no-cache
 
 bench: setup      ## benchmarks; each prints ratios against a baseline measured in the same run
 	.venv/bin/python scripts/bench.py

@@ -14,7 +14,6 @@ from dashboard.page_callbacks import experiment_names
 from dashboard.review_panel import Reviews
 from dashboard.settings import DashboardSettings
 from dashboard.warm_up import start_warm_up
-from dashboard.wsgi import LazyServer
 from tracking.reader import RunReader
 from tracking.settings import without_password as redact
 
@@ -55,7 +54,3 @@ def create_app(settings: DashboardSettings, reader: RunReader,
     page_callbacks.register(app, reader, comparisons, settings)
     return app
 
-
-# For WSGI servers: `gunicorn --workers 2 --bind 127.0.0.1:8050 dashboard.app:server`.
-# Built from the environment at the first request (dashboard.wsgi), not at import.
-server = LazyServer()

@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.analysis import calibration as cal
+from analysis import calibration as cal
+from analysis.calibration import Predictions
 from dashboard.figures import plain, run_colours
-from tracking.reader import Predictions
 
 MAX_RUNS = 4
 

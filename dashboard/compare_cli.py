@@ -10,12 +10,13 @@ import sys
 import pandas as pd
 from tqdm import tqdm
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.calibration import calibrated_loss, expected_calibration_error
-from dashboard.analysis.report import Calibration, Comparison, compare, to_json
+from analysis import frames as f
+from analysis.calibration import calibrated_loss, expected_calibration_error
+from analysis.report import Calibration, Comparison, compare, to_json
 from tracking import TrackingSettings, keys
+from tracking.open import open_reader
 from tracking.predictions import load_predictions
-from tracking.reader import ExperimentData, ReaderError, open_reader
+from tracking.reader import ExperimentData, ReaderError
 from tracking.retry import single_attempt
 from tracking.settings import SettingsError
 

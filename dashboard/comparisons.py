@@ -8,8 +8,8 @@ from collections import OrderedDict
 
 import pandas as pd
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.report import BASELINE_TAG, Comparison, compare
+from analysis import frames as f
+from analysis.report import BASELINE_TAG, Comparison, compare
 from tracking.reader import ExperimentData
 
 Key = tuple[object, ...]

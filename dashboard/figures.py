@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.series import thin
-from dashboard.analysis.tradeoff import QUADRANTS
+from analysis import frames as f
+from analysis.series import thin
+from analysis.tradeoff import QUADRANTS
 
 QUADRANT_COLOURS = dict(zip(QUADRANTS, ["#d62728", "#9467bd", "#2ca02c", "#7f7f7f"],
                             strict=True))

@@ -1,6 +1,6 @@
 """gunicorn settings for the dashboard (docker-compose.yml uses them):
 
-    gunicorn --config python:dashboard.gunicorn_config --workers 2 dashboard.app:server
+    gunicorn --config python:dashboard.gunicorn_config --workers 2 dashboard.wsgi:server
 
 Each worker builds the app from the environment as soon as it starts, not at its first request,
 so its warm-up (LOSSBOARD_WARM_UP) has read the default experiment before anyone asks."""
@@ -11,6 +11,6 @@ from typing import Any
 
 
 def post_worker_init(worker: Any) -> None:
-    from dashboard.app import server
+    from dashboard.wsgi import server
 
     server.build()

@@ -9,8 +9,8 @@ from typing import Protocol
 
 from dash import dcc, html
 
+from analysis import frames as f
 from dashboard import ids
-from dashboard.analysis import frames as f
 from dashboard.auth import User
 from dashboard.state import ViewState
 from tracking import keys

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from analysis.tradeoff import OBJECTIVES
 from dashboard import ids
-from dashboard.analysis.tradeoff import OBJECTIVES
 
 MAX_TEXT = 500
 MAX_SELECTED = 1000

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.report import json_value
+from analysis import frames as f
+from analysis.report import json_value
 from tracking import keys
 
 MAX_PARAM_COLUMNS = 8

@@ -11,9 +11,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.report import Comparison
-from dashboard.analysis.series import smooth, thin
+from analysis import frames as f
+from analysis.report import Comparison
+from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
 from dashboard.comparisons import ComparisonCache
 from dashboard.figures import curves_figure, tradeoff_figure

@@ -1,4 +1,4 @@
-"""`dashboard.app:server` for WSGI servers (gunicorn): the app is built on the first request,
+"""`dashboard.wsgi:server` for WSGI servers (gunicorn): the app is built on the first request,
 from the environment read then, once per worker process; importing reads nothing."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from dashboard.app import create_app
 from dashboard.settings import DashboardSettings
 from tracking.reader import ReaderError, RunReader
 from tracking.settings import SettingsError, without_password
@@ -18,7 +19,7 @@ def build_reader(settings: DashboardSettings) -> RunReader:
     """The settings' store, read the fastest way there is, behind a cache (shared by all the
     dashboard's processes through Redis when LOSSBOARD_REDIS_URL is set)."""
     from tracking.cache import CachedReader
-    from tracking.reader import open_reader
+    from tracking.open import open_reader
 
     reader = open_reader(settings.reads_from, artifacts_uri=settings.tracking_uri)
     if not settings.redis_url:
@@ -35,8 +36,6 @@ def build_reader(settings: DashboardSettings) -> RunReader:
 
 def build_from_environment() -> Flask:
     """The dashboard as the environment describes it (see `lossboard serve`)."""
-    from dashboard.app import create_app
-
     settings = DashboardSettings.from_env()
     server: Flask = create_app(settings, build_reader(settings)).server
     return server
@@ -72,3 +71,7 @@ class LazyServer:
             return [f"Lossboard cannot start: {self._problem}\n".encode()]
         answer: Iterable[bytes] = server(environ, start_response)
         return answer
+
+
+# `gunicorn --config python:dashboard.gunicorn_config dashboard.wsgi:server`
+server = LazyServer()

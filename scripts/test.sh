@@ -7,4 +7,5 @@ scripts/setup.sh dev,autolog,mysql
 scripts/install-browser.sh
 .venv/bin/ruff check .
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 .venv/bin/pytest "$@"

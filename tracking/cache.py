@@ -20,9 +20,10 @@ from typing import Protocol
 
 import pandas as pd
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.series import assign_epochs
-from tracking.reader import ExperimentData, Predictions, ReaderBase, RunReader, RunsData
+from analysis import frames as f
+from analysis.calibration import Predictions
+from analysis.series import assign_epochs
+from tracking.reader import ExperimentData, ReaderBase, RunReader, RunsData
 
 FINISHED_STATUSES = frozenset({"FINISHED", "FAILED", "KILLED"})
 _POINT = [f.RUN_ID, f.KEY, f.STEP, f.TIMESTAMP, f.VALUE]

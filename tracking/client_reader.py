@@ -13,9 +13,9 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Run, ViewType
 from mlflow.exceptions import MlflowException
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.metric_keys import relevant_keys
-from dashboard.analysis.series import tidy_history
+from analysis import frames as f
+from analysis.metric_keys import relevant_keys
+from analysis.series import tidy_history
 from tracking.reader import (
     ExperimentNotFound,
     InvalidFilter,

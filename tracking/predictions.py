@@ -22,9 +22,9 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.utils.credentials import get_default_host_creds
 
+from analysis.calibration import Predictions
 from tracking import keys
 from tracking.file_fetch import FileFetcher, proxied_artifact_endpoint
-from tracking.reader import Predictions
 
 _BAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 MAX_RUN_BYTES = 16 << 20  # a run's JSON, params and tags included

@@ -1,26 +1,23 @@
 """Reading an experiment's runs and histories: one interface, whatever the tracking store.
 
-`open_reader(uri)` picks the path: database URIs get the SQL fast path (checked against
-MLflow's schema revision, falling back to MLflow's client API on a mismatch); anything else
-(http(s) servers, file stores) goes through MLflow's client.
+The readers (`sql_reader`, `rest_reader`, `client_reader`) implement `RunReader`;
+`tracking.open.open_reader(uri)` picks one for a URI.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
-from dashboard.analysis import frames as f
+from analysis import frames as f
+from analysis.calibration import Predictions
 
 STALE_AFTER_SECONDS = 3600.0
-Predictions = tuple[NDArray[np.float32], NDArray[np.int64]]  # (proba n x k, labels n)
 log = logging.getLogger("lossboard.tracking")
 
 
@@ -159,31 +156,3 @@ def assemble_runs(base: pd.DataFrame, params: pd.DataFrame, tags: pd.DataFrame) 
             .join(pivot_key_values(params, f.PARAM_PREFIX).sort_index(axis=1))
             .join(pivot_key_values(tags, f.TAG_PREFIX).sort_index(axis=1)))
     return wide.reset_index()
-
-
-def open_reader(uri: str, progress: Callable[[int, int], None] | None = None, *,
-                artifacts_uri: str | None = None) -> RunReader:
-    """The fastest reader for `uri`: SQL for database stores MLflow's schema matches, else
-    MLflow's client API (http(s) servers, file stores, unknown schema revisions), which call
-    `progress(done, total)` as histories arrive. Artifacts (predictions) come from
-    `artifacts_uri` if given: a tracking server, when `uri` is its database."""
-    reader = _open(uri, progress)
-    reader.artifacts_uri = artifacts_uri
-    return reader
-
-
-def _open(uri: str, progress: Callable[[int, int], None] | None) -> ReaderBase:
-    from tracking import sql_reader  # the others import MLflow: only when needed
-
-    if sql_reader.supports(uri):
-        try:
-            return sql_reader.SqlReader(uri)
-        except sql_reader.FastPathUnavailable as unavailable:
-            log.warning("%s; reading through MLflow's client instead (slower)", unavailable)
-    if uri.startswith(("http://", "https://")):
-        from tracking.rest_reader import RestReader
-
-        return RestReader(uri, progress=progress)
-    from tracking.client_reader import ClientReader
-
-    return ClientReader(uri, progress=progress)

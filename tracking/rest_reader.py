@@ -24,8 +24,8 @@ from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import http_request
 from numpy.typing import NDArray
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.metric_keys import relevant_keys
+from analysis import frames as f
+from analysis.metric_keys import relevant_keys
 from tracking import keys
 from tracking.client_reader import ClientReader, Progress, latest_metrics
 from tracking.file_fetch import FileFetcher, proxied_artifact_endpoint

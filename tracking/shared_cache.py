@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.analysis import frames as f
-from tracking.reader import Predictions
+from analysis import frames as f
+from analysis.calibration import Predictions
 from tracking.settings import without_password
 
 if TYPE_CHECKING:

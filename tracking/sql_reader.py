@@ -13,9 +13,9 @@ from collections.abc import Collection, Sequence
 
 import pandas as pd
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.metric_keys import relevant_keys
-from dashboard.analysis.series import tidy_history
+from analysis import frames as f
+from analysis.metric_keys import relevant_keys
+from analysis.series import tidy_history
 from tracking.reader import (
     ExperimentNotFound,
     ReaderBase,

@@ -116,12 +116,12 @@ class DashboardServer(ServerProcess):
 
 
 class GunicornDashboard(ServerProcess):
-    """`gunicorn dashboard.app:server` with two workers, configured by the environment only."""
+    """`gunicorn dashboard.wsgi:server` with two workers, configured by the environment only."""
 
     def command(self) -> list[str]:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         return [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-                "dashboard.app:server"]
+                "dashboard.wsgi:server"]
 
     def environment(self) -> dict[str, str]:
         return dict(os.environ) | {"MLFLOW_TRACKING_URI": self.backend_uri}

@@ -9,7 +9,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities import Metric
 
-from dashboard.analysis import frames as f
+from analysis import frames as f
 from tracking.cache import CachedReader
 from tracking.reader import RunsData
 from tracking.sql_reader import SqlReader

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from dashboard.analysis.report import RUN_FIELDS
-from dashboard.analysis.tradeoff import QUADRANTS
+from analysis.report import RUN_FIELDS
+from analysis.tradeoff import QUADRANTS
 from dashboard.cli import main
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import free_port

@@ -14,7 +14,7 @@ from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import MlflowServer, free_port
 from tests.helpers.stores import EXPERIMENT, write_awkward_experiment
 from tracking.cache import CachedReader
-from tracking.reader import open_reader
+from tracking.open import open_reader
 
 
 def client_for(uri: str) -> Any:

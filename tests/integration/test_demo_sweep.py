@@ -11,7 +11,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Run
 from sklearn.metrics import log_loss
 
-from dashboard.analysis.tradeoff import QUADRANTS, quadrants
+from analysis.tradeoff import QUADRANTS, quadrants
 from tests.helpers.demo import DemoStore
 from tracking import keys
 from training.datasets import load_split

@@ -1,4 +1,4 @@
-"""`gunicorn dashboard.app:server`: two real worker processes, settings from the environment."""
+"""`gunicorn dashboard.wsgi:server`: two real worker processes, settings from the environment."""
 
 from __future__ import annotations
 

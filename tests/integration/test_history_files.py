@@ -14,7 +14,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric
 from mlflow.utils.credentials import get_default_host_creds
 
-from dashboard.analysis import frames as f
+from analysis import frames as f
 from tests.helpers.lossy_proxy import LossyProxy
 from tests.helpers.mlflow_server import MlflowServer
 from tests.helpers.stores import EXPERIMENT, write_awkward_experiment

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from dashboard.analysis import frames as f
+from analysis import frames as f
 from tests.helpers.mlflow_server import MlflowServer
 from tests.helpers.stores import (
     EXPERIMENT,
@@ -23,13 +23,13 @@ from tests.helpers.stores import (
 )
 from tracking import rest_reader, sql_reader
 from tracking.client_reader import ClientReader, search_all_runs
+from tracking.open import open_reader
 from tracking.reader import (
     ExperimentData,
     ExperimentNotFound,
     InvalidFilter,
     ReaderError,
     StoreUnreachable,
-    open_reader,
 )
 from tracking.rest_reader import RestReader
 from tracking.sql_reader import FastPathUnavailable, SchemaMismatch, SqlReader

@@ -12,7 +12,7 @@ from tests.helpers.dash_client import press
 from tests.helpers.models import log_run
 from tracking import keys
 from tracking.cache import CachedReader
-from tracking.reader import open_reader
+from tracking.open import open_reader
 
 
 @pytest.fixture

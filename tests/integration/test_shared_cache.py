@@ -18,13 +18,14 @@ import redis
 from mlflow import MlflowClient
 from mlflow.entities import Metric
 
-from dashboard.analysis import frames as f
+from analysis import frames as f
+from analysis.calibration import Predictions
 from dashboard.settings import DashboardSettings
 from dashboard.wsgi import build_reader
 from tests.helpers import stores
 from tests.helpers.stores import REDIS_URL
 from tracking.cache import CachedReader
-from tracking.reader import Predictions, RunsData
+from tracking.reader import RunsData
 from tracking.settings import SettingsError
 from tracking.shared_cache import (
     DEFAULT_TTL_SECONDS,

@@ -19,7 +19,7 @@ from tests.helpers.dash_client import REVIEW_OUTPUTS, call, payload, press, revi
 from tests.helpers.models import log_run
 from tracking import keys
 from tracking.cache import CachedReader
-from tracking.reader import open_reader
+from tracking.open import open_reader
 
 CHALLENGE = 'Basic realm="Lossboard", charset="UTF-8"'
 USERS = (User("ana", "reviewer", hash_password("ana-pw", 1000)),

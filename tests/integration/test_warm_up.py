@@ -11,7 +11,7 @@ from dashboard.settings import DashboardSettings
 from dashboard.warm_up import start_warm_up, warm_up
 from dashboard.wsgi import build_reader
 from tests.helpers.demo import DemoStore
-from tracking.reader import open_reader
+from tracking.open import open_reader
 
 
 class CountingCache(ComparisonCache):

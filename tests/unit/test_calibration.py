@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import softmax
 
-from dashboard.analysis.calibration import (
+from analysis.calibration import (
     ACCURACY,
     CONFIDENCE,
     COUNT,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.series import tidy_history
+from analysis import frames as f
+from analysis.series import tidy_history
 from dashboard.comparisons import ComparisonCache
 from tracking.reader import ExperimentData
 

@@ -3,7 +3,9 @@ tests/integration/test_team_stack.py runs its services)."""
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from typing import Any
 
 import pytest
@@ -85,3 +87,20 @@ def test_the_image_runs_as_an_unprivileged_user() -> None:
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.MULTILINE)
     for folder in re.findall(r"^COPY (\w+) ", dockerfile, re.MULTILINE):
         assert (ROOT / folder).is_dir()
+
+
+def test_the_image_serves_as_the_compose_file_does() -> None:
+    """`docker run lossboard` gets the compose file's gunicorn command: its config (warm-up
+    per worker), threads and timeout too."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)
+    assert cmd is not None
+    assert json.loads(cmd.group(1)) == SERVICES["dashboard"]["command"]
+
+
+def test_the_image_holds_every_package_it_installs() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) ", dockerfile, re.MULTILINE))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert {name.rstrip("*") for name in packages} <= copied

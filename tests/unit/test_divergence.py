@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.analysis.divergence import (
+from analysis.divergence import (
     DIVERGENCE_EPOCH,
     GAP,
     best_epochs,
     divergence_by_run,
     divergence_epoch,
 )
-from dashboard.analysis.frames import (
+from analysis.frames import (
     CURVE_COLUMNS,
     CURVE_DTYPES,
     EPOCH,
@@ -22,7 +22,7 @@ from dashboard.analysis.frames import (
     SPLIT,
     VALUE,
 )
-from dashboard.analysis.summary import BEST_ACCURACY_EPOCH, BEST_LOSS_EPOCH
+from analysis.summary import BEST_ACCURACY_EPOCH, BEST_LOSS_EPOCH
 
 EPOCHS = np.arange(41.0)
 # Integers, so the medians compare exactly. Loss falls 2 a step to 60 at epoch 20, then rises

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from dashboard.analysis import frames as f
+from analysis import frames as f
 from dashboard.figures import curves_figure, plain, tradeoff_figure
 
 CURVES = pd.DataFrame({

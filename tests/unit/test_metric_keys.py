@@ -1,6 +1,6 @@
 import pytest
 
-from dashboard.analysis.metric_keys import (
+from analysis.metric_keys import (
     ChosenKeys,
     choose_keys,
     classify,

@@ -3,8 +3,8 @@ import math
 
 import pandas as pd
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.report import RUN_FIELDS, Calibration, compare, to_json
+from analysis import frames as f
+from analysis.report import RUN_FIELDS, Calibration, compare, to_json
 
 
 def history(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:

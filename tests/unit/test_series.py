@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.series import (
+from analysis import frames as f
+from analysis.series import (
     ROLES,
     assign_epochs,
     build_curves,
@@ -85,7 +85,7 @@ def test_empty_history_gives_empty_curves() -> None:
 
 
 def test_smoothing_is_an_exponential_average_per_curve() -> None:
-    from dashboard.analysis.series import smooth
+    from analysis.series import smooth
 
     curves = pd.DataFrame({f.RUN_ID: ["a", "a", "a", "b"], f.SPLIT: ["val"] * 4,
                            f.METRIC: ["loss"] * 4, f.EPOCH: [2.0, 1.0, 3.0, 1.0],
@@ -100,7 +100,7 @@ def test_smoothing_is_an_exponential_average_per_curve() -> None:
 def test_thin_keeps_each_buckets_extremes_and_leaves_short_lines_alone() -> None:
     import numpy as np
 
-    from dashboard.analysis.series import thin
+    from analysis.series import thin
 
     n = 100_000
     long = pd.DataFrame({f.RUN_ID: "a", f.SPLIT: "val", f.METRIC: "loss",
@@ -165,7 +165,7 @@ def test_curves_match_a_plain_pandas_reading(rows: list[tuple[str, str, int, flo
 def test_thinning_keeps_a_gap_where_a_long_line_has_nan() -> None:
     import numpy as np
 
-    from dashboard.analysis.series import thin
+    from analysis.series import thin
 
     values = np.linspace(1.0, 0.0, 1000)
     values[500] = np.nan  # training blew up for an epoch: the thinned line must still break

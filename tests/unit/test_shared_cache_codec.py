@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.analysis import frames as f
+from analysis import frames as f
 from tracking.shared_cache import (
     decode_history,
     decode_predictions,

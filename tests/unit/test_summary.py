@@ -3,8 +3,8 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard.analysis.frames import CURVE_COLUMNS, CURVE_DTYPES, RUN_ID, empty_curves
-from dashboard.analysis.summary import (
+from analysis.frames import CURVE_COLUMNS, CURVE_DTYPES, RUN_ID, empty_curves
+from analysis.summary import (
     BASELINE_LIFT,
     BEST_ACCURACY,
     BEST_ACCURACY_EPOCH,

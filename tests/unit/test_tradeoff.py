@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.analysis.tradeoff import (
+from analysis.tradeoff import (
     HIGH_ACC_HIGH_LOSS,
     LOW_ACC_LOW_LOSS,
     QUADRANTS,

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.groups import codes, group_ends, group_starts, position_in_group
-from dashboard.analysis.metric_keys import (
+from analysis import frames as f
+from analysis.groups import codes, group_ends, group_starts, position_in_group
+from analysis.metric_keys import (
     ACCURACY,
     EPOCH_KEY,
     LOSS,

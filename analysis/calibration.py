@@ -24,6 +24,7 @@ T_MAX: Final = 20.0
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Predictions = tuple[npt.NDArray[np.float32], IntArray]  # (proba n x k, labels n), as logged
 
 
 def _checked(proba: npt.ArrayLike, labels: npt.ArrayLike) -> tuple[FloatArray, IntArray]:

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from dashboard.analysis.frames import EPOCH, METRIC, RUN_ID, VALUE
-from dashboard.analysis.groups import codes, group_starts, position_in_group
-from dashboard.analysis.summary import (
+from analysis.frames import EPOCH, METRIC, RUN_ID, VALUE
+from analysis.groups import codes, group_starts, position_in_group
+from analysis.summary import (
     ACCURACY,
     BEST_ACCURACY_EPOCH,
     BEST_LOSS_EPOCH,

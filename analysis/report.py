@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.analysis import frames as f
-from dashboard.analysis.divergence import divergence_by_run
-from dashboard.analysis.series import build_curves, choose_keys_per_run
-from dashboard.analysis.summary import final_and_best
-from dashboard.analysis.tradeoff import (
+from analysis import frames as f
+from analysis.divergence import divergence_by_run
+from analysis.series import build_curves, choose_keys_per_run
+from analysis.summary import final_and_best
+from analysis.tradeoff import (
     OBJECTIVES,
     Recommendation,
     disagreements,

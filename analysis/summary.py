@@ -6,7 +6,7 @@ from typing import Final
 
 import pandas as pd
 
-from dashboard.analysis.frames import EPOCH, METRIC, RUN_ID, SPLIT, VALUE
+from analysis.frames import EPOCH, METRIC, RUN_ID, SPLIT, VALUE
 
 VAL: Final = "val"
 LOSS: Final = "loss"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.analysis.frames import RUN_ID
-from dashboard.analysis.summary import ACCURACY, LOSS
+from analysis.frames import RUN_ID
+from analysis.summary import ACCURACY, LOSS
 
 HIGH_ACC_HIGH_LOSS = "high-accuracy/high-loss"  # overconfident: right often, wrong confidently
 LOW_ACC_LOW_LOSS = "low-accuracy/low-loss"  # hedging: wrong more often, never confidently
