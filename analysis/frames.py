@@ -1,7 +1,7 @@
 """The frames every layer speaks, and their column names: the one place they are spelled.
 
 `runs`    one row per run: run_id, run_name, status, start_time, end_time, experiment_id,
-          lifecycle_stage, stale, then `params.<name>` and `tags.<name>` columns.
+          lifecycle_stage, artifact_uri, stale, then `params.<name>` and `tags.<name>` columns.
 `history` one row per logged point: run_id, key, split, metric, step, epoch, value, timestamp.
           split is "train" | "val" | None; metric "loss" | "accuracy" | "error" | None, as the
           key conventions (tracking.keys) read them. Stored as MLflow has them: one row per
@@ -25,6 +25,8 @@ START_TIME: Final = "start_time"
 END_TIME: Final = "end_time"
 EXPERIMENT_ID: Final = "experiment_id"
 LIFECYCLE_STAGE: Final = "lifecycle_stage"
+ARTIFACT_URI: Final = "artifact_uri"  # the run's artifact root, as the store records it
+USER_ID: Final = "user_id"  # read for filters on attributes.user_id; not kept in the frame
 STALE: Final = "stale"  # RUNNING, but nothing logged for a long time: probably killed
 PARAM_PREFIX: Final = "params."
 TAG_PREFIX: Final = "tags."
@@ -38,7 +40,7 @@ VALUE: Final = "value"
 TIMESTAMP: Final = "timestamp"
 
 RUN_COLUMNS: Final = [RUN_ID, RUN_NAME, STATUS, START_TIME, END_TIME, EXPERIMENT_ID,
-                      LIFECYCLE_STAGE, STALE]
+                      LIFECYCLE_STAGE, ARTIFACT_URI, STALE]
 HISTORY_COLUMNS: Final = [RUN_ID, KEY, SPLIT, METRIC, STEP, EPOCH, VALUE, TIMESTAMP]
 CURVE_COLUMNS: Final = [RUN_ID, SPLIT, METRIC, EPOCH, VALUE]
 

@@ -13,9 +13,9 @@ from tqdm import tqdm
 from analysis import frames as f
 from analysis.calibration import calibrated_loss, expected_calibration_error
 from analysis.report import Calibration, Comparison, compare, to_json
-from tracking import TrackingSettings, keys
+from tracking import TrackingSettings
 from tracking.open import open_reader
-from tracking.predictions import load_predictions
+from tracking.predictions import load_predictions, with_predictions
 from tracking.reader import ExperimentData, ReaderError
 from tracking.retry import single_attempt
 from tracking.settings import SettingsError
@@ -42,15 +42,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _calibration(uri: str, data: ExperimentData) -> dict[str, Calibration]:
-    tagged = f.TAG_PREFIX + keys.TAG_LOGGER_VERSION
-    candidates = data.runs[f.RUN_ID] if tagged not in data.runs else (
-        data.runs.loc[data.runs[tagged].notna(), f.RUN_ID])
-    with tqdm(total=len(candidates), desc="predictions", unit="run", file=sys.stderr,
+    """ECE and calibrated loss of the runs that logged predictions (only they are fetched)."""
+    logged = with_predictions(data.runs)
+    if len(logged) < len(data.runs):
+        print(f"{len(data.runs) - len(logged)} of {len(data.runs)} runs logged no validation "
+              "predictions: no calibration for them", file=sys.stderr)
+    if logged.empty:
+        return {}
+    with tqdm(total=len(logged), desc="predictions", unit="run", file=sys.stderr,
               disable=None, leave=False) as bar:
         def advance(done: int) -> None:
-            bar.update(1)
+            bar.update(done - bar.n)
 
-        loaded = load_predictions(uri, candidates, progress=advance)
+        loaded = load_predictions(logged, uri, progress=advance)
     return {run_id: Calibration(expected_calibration_error(p, y), calibrated_loss(p, y)[1])
             for run_id, (p, y) in loaded.items()}
 

@@ -19,12 +19,11 @@ from dashboard.comparisons import ComparisonCache
 from dashboard.figures import curves_figure, tradeoff_figure
 from dashboard.state import ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
-from tracking import keys
+from tracking.predictions import with_predictions
 from tracking.reader import ReaderError, RunReader, StoreUnreachable
 from tracking.retry import single_attempt
 
 MAX_SMOOTHING = 0.95
-LOGGER_TAG = f.TAG_PREFIX + keys.TAG_LOGGER_VERSION
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
 LARGE_EXPERIMENT_RUNS = 2000  # measured: 1000 runs draw in 1-2 s, 10,000 in about 5 s
 PAIRS_WHEN_NOTHING_SELECTED = 5
@@ -144,15 +143,16 @@ def _calibration(reader: RunReader, state: ViewState, runs: pd.DataFrame,
     """For the selected runs, else the two recommended ones, where predictions were logged."""
     wanted = list(state.selected) or list(dict.fromkeys(
         pick.run_id for pick in comparison.recommended.values() if pick))
-    logged = runs.set_index(f.RUN_ID).get(LOGGER_TAG)  # only Lossboard's logger writes them
-    candidates = [r for r in wanted if logged is not None and pd.notna(logged.get(r))]
+    logged = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)
     try:
         with bounded_wait():
-            found = reader.predictions(candidates[:MAX_RUNS]) if candidates else {}
+            found = reader.predictions(logged) if not logged.empty else {}
     except ReaderError as error:
         return message_figure(str(error)), []
     calibrated = calibrate(found, names)
     if not calibrated:
         return message_figure("No validation predictions were logged for these runs "
                               "(lossboard/val_predictions.npz), so no calibration."), []
-    return calibration_figure(calibrated), summary_lines(calibrated)
+    without = len(wanted) - len(found)
+    note = [f"{without} of these {len(wanted)} runs logged no predictions."] if without else []
+    return calibration_figure(calibrated), summary_lines(calibrated) + note

@@ -61,7 +61,7 @@ class CachedReader(ReaderBase):
         self._reader = reader
         self._shared = shared
         self._entries: dict[tuple[object, ...], _Entry] = {}
-        self._predictions: dict[str, Predictions] = {}  # logged once, at a run's end
+        self._predictions: dict[str, Predictions] = {}
         self._lock = threading.Lock()
 
     def experiment_names(self) -> list[str]:
@@ -77,19 +77,22 @@ class CachedReader(ReaderBase):
         return self._reader.read_history(runs, run_ids=run_ids, extra_keys=extra_keys,
                                          since=since)
 
-    def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
-        """Fetched once per run that has them; runs without are asked again (they may be
-        still training)."""
-        missing = [r for r in run_ids if r not in self._predictions]
-        if missing:
-            found = self._shared.get_predictions(missing) if self._shared else {}
-            rest = [r for r in missing if r not in found]
-            fetched = self._reader.predictions(rest) if rest else {}
+    def predictions(self, runs: pd.DataFrame) -> dict[str, Predictions]:
+        """Fetched once per run (logged once, at a run's end)."""
+        from tracking.predictions import with_predictions
+
+        logged = with_predictions(runs)
+        missing = logged[~logged[f.RUN_ID].isin(list(self._predictions))]
+        if not missing.empty:
+            ids = list(missing[f.RUN_ID])
+            found = self._shared.get_predictions(ids) if self._shared else {}
+            rest = missing[~missing[f.RUN_ID].isin(list(found))]
+            fetched = self._reader.predictions(rest) if not rest.empty else {}
             if self._shared and fetched:
                 self._shared.put_predictions(fetched)
             with self._lock:
                 self._predictions.update(found | fetched)
-        return {r: self._predictions[r] for r in run_ids if r in self._predictions}
+        return {r: self._predictions[r] for r in logged[f.RUN_ID] if r in self._predictions}
 
     def read(self, experiment: str, *, filter_string: str | None = None,
              include_deleted: bool = False, extra_keys: tuple[str, ...] = ()) -> ExperimentData:

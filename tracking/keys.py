@@ -23,6 +23,7 @@ TAG_MAJORITY_BASELINE: Final = "majority_baseline_accuracy"
 TAG_RUN_TOKEN: Final = "lossboard.run_token"
 TAG_LOGGER_VERSION: Final = "lossboard.logger"
 TAG_HISTORY_FILE: Final = "lossboard.history_file"  # its value: the artifact path below
+TAG_PREDICTIONS: Final = "lossboard.predictions"  # set once the predictions file is stored
 
 ARTIFACT_DIR: Final = "lossboard"  # a run's artifacts written by Lossboard's logger
 PREDICTIONS_FILE: Final = "val_predictions.npz"

@@ -211,7 +211,12 @@ class EpochLogger:
         path = folder / keys.PREDICTIONS_FILE
         np.savez_compressed(path, proba=proba_arr, labels=labels_arr)
         entry = (str(path), keys.ARTIFACT_DIR)
-        self._submit(lambda run: run.artifacts.append(entry))
+
+        def queue(run: PendingRun) -> None:
+            run.artifacts.append(entry)
+            run.artifact_tags[keys.TAG_PREDICTIONS] = keys.PREDICTIONS_ARTIFACT
+
+        self._submit(queue)
 
     def log_model(self, model: Any) -> None:
         """Queue a fitted scikit-learn model as a `model` folder (MLmodel, skops file,

@@ -40,13 +40,15 @@ class PendingRun:
     tags: dict[str, str] = field(default_factory=dict)
     points: list[Point] = field(default_factory=list)
     artifacts: list[tuple[str, str]] = field(default_factory=list)  # (local file, artifact dir)
+    artifact_tags: dict[str, str] = field(default_factory=dict)  # set once artifacts are stored
     final_status: str | None = None
     uncertain: bool = False  # a request failed after it may have reached the store
 
     def is_empty(self) -> bool:
         return (
             self.run_id is not None
-            and not (self.params or self.tags or self.points or self.artifacts)
+            and not (self.params or self.tags or self.points or self.artifacts
+                     or self.artifact_tags)
             and self.final_status is None
         )
 
@@ -151,6 +153,9 @@ def _send_artifacts(client: MlflowClient, run: PendingRun) -> None:
         local_file, artifact_dir = run.artifacts[0]
         client.log_artifact(_run_id(run), local_file, artifact_dir)
         run.artifacts.pop(0)
+    if run.artifact_tags:  # they say a file is there: only once it is
+        client.log_batch(_run_id(run), tags=[RunTag(k, v) for k, v in run.artifact_tags.items()])
+        run.artifact_tags.clear()
 
 
 def _log_history_file(client: MlflowClient, run_id: str) -> None:

@@ -79,8 +79,9 @@ class RunReader(Protocol):
         """`read_runs` and then `read_history` of all of them."""
         ...
 
-    def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
-        """(proba, labels) logged as `lossboard/val_predictions.npz`, for the runs that have it."""
+    def predictions(self, runs: pd.DataFrame) -> dict[str, Predictions]:
+        """(proba, labels) logged as `lossboard/val_predictions.npz`, for those of `runs` (rows
+        of a runs frame) whose `lossboard.predictions` tag says they have it."""
         ...
 
 
@@ -108,10 +109,10 @@ class ReaderBase:
         history = self.read_history(runs, extra_keys=extra_keys)
         return ExperimentData(runs.experiment_id, runs.name, runs.runs, history)
 
-    def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
-        from tracking.predictions import load_predictions  # imports MLflow: only when asked
+    def predictions(self, runs: pd.DataFrame) -> dict[str, Predictions]:
+        from tracking.predictions import load_predictions
 
-        return load_predictions(self.artifacts_uri or self.uri, run_ids)
+        return load_predictions(runs, self.artifacts_uri or self.uri)
 
 
 def describe_failure(uri: str, error: BaseException) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TypeVar
 
 from mlflow import MlflowClient
@@ -18,6 +19,7 @@ from mlflow.exceptions import MlflowException
 
 from tracking import keys
 from tracking.reader import ReaderError, describe_failure
+from tracking.settings import without_password as redact
 
 T = TypeVar("T")
 MAX_REASON = 5000
@@ -38,12 +40,41 @@ class Promotion:
         return f"model {self.model_name!r} version {self.version}, alias {self.alias!r}"
 
 
+def other_version_problem(uri: str) -> str | None:
+    """Why writing straight to the database at `uri` is refused, or None. MLflow's client
+    migrates a database of another schema revision (or refuses it) before its first write; a
+    team's store is theirs to migrate, not a review's side effect."""
+    from tracking.sql_reader import SqlReader, supports
+    from tracking.sql_schema import installed_schema
+
+    if not supports(uri):
+        return None
+    reader = SqlReader(uri)
+    try:
+        schema = reader.schema
+    finally:
+        reader.close()
+    installed = installed_schema()
+    if schema.relation(installed) == "current":
+        return None
+    return (f"Reviews are not written to {redact(uri)} ({schema.describe(installed)}): MLflow "
+            f"{installed.version} would have to migrate it first. Run an `mlflow server` of "
+            "the store's own MLflow version on it and point Lossboard's MLFLOW_TRACKING_URI "
+            "there to review.")
+
+
 class ReviewWriter:
-    """Writes reviews to the store at `uri` (the dashboard's reader only reads)."""
+    """Writes reviews to the store at `uri` (the dashboard's reader only reads). MLflow's client
+    is made at the first action, once the store is known to be one it may write to."""
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
-        self._client = MlflowClient(uri, registry_uri=uri)
+
+    @cached_property
+    def _client(self) -> MlflowClient:
+        if problem := other_version_problem(self.uri):
+            raise ReviewError(problem)
+        return MlflowClient(self.uri, registry_uri=self.uri)
 
     def mark_selected(self, run_id: str, reason: str, reviewer: str) -> None:
         reason, reviewer = reason.strip(), reviewer.strip()

@@ -1,9 +1,10 @@
 """Fast path: read runs and histories straight from MLflow's SQL store.
 
-A handful of queries (SQLite, PostgreSQL, MySQL/MariaDB: see `tracking.sql_connections`).
-The queries use MLflow's own tables, so the store's schema revision is checked first: on a
-revision these queries were not written against, `SchemaMismatch` tells the caller to fall back
-to MLflow's client API. SQLite files are opened read-only.
+A handful of queries (SQLite, PostgreSQL, MySQL/MariaDB: see `tracking.sql_connections`) over
+the six tables MLflow has kept alike from 2.0 to 3.18. Whether a store can be read is decided by
+its own catalogue (`tracking.sql_schema`), not by one schema revision; a store that lacks a
+column the queries read is one clear error. Nothing here writes: SQLite files are opened
+read-only, and no MLflow store object is ever made on the database (it would migrate it).
 """
 
 from __future__ import annotations
@@ -26,17 +27,11 @@ from tracking.reader import (
     label_stale,
 )
 from tracking.sql_connections import connect, dialect_of
-
-# Alembic revisions of MLflow's schema whose tables these queries were written and tested on.
-SUPPORTED_SCHEMA_REVISIONS = frozenset({"dc11669786a5"})  # MLflow 3.17
+from tracking.sql_schema import StoreSchema, installed_schema, read_store_schema
 
 
-class FastPathUnavailable(ReaderError):
-    """The store cannot be read by SQL here; MLflow's client API can still read it."""
-
-
-class SchemaMismatch(FastPathUnavailable):
-    pass
+class SchemaMismatch(ReaderError):
+    """The store's tables lack a column the queries read."""
 
 
 def supports(uri: str) -> bool:
@@ -44,24 +39,26 @@ def supports(uri: str) -> bool:
 
 
 class SqlReader(ReaderBase):
-    """`RunReader` over MLflow's SQL tables."""
+    """`RunReader` over MLflow's SQL tables, at any schema revision that has the columns read."""
 
     def __init__(self, uri: str) -> None:
-        if not supports(uri):
+        dialect = dialect_of(uri)
+        if dialect is None:
             raise ReaderError(f"{uri} is not a SQLite, PostgreSQL or MySQL tracking URI")
         self.uri = uri
         self._lock = threading.Lock()  # one connection: one query at a time (libpq hangs else)
         try:
             self._conn = connect(uri)
         except ImportError as missing:
-            raise FastPathUnavailable(
-                f"the SQL fast path for {uri.split(':', 1)[0]} needs {missing.name}: "
+            raise ReaderError(
+                f"reading {uri.split(':', 1)[0]} stores needs {missing.name}: "
                 "pip install 'lossboard[mysql]'") from None
         except ReaderError:
             raise
         except Exception as error:
             raise StoreUnreachable(f"cannot open {uri}: {_first_line(error)}") from None
-        self._check_schema()
+        self.schema = read_store_schema(self._query, dialect)
+        _check_readable(uri, self.schema)
 
     def close(self) -> None:
         self._conn.close()
@@ -72,18 +69,6 @@ class SqlReader(ReaderBase):
                 return self._conn.query(sql, params)
         except Exception as error:
             raise StoreUnreachable(f"reading {self.uri} failed: {_first_line(error)}") from None
-
-    def _check_schema(self) -> None:
-        try:
-            revision = self._query("SELECT version_num FROM alembic_version")["version_num"]
-        except StoreUnreachable as error:
-            raise SchemaMismatch(f"{self.uri} has no MLflow schema ({error})") from None
-        found = revision.iloc[0] if len(revision) else None
-        if found not in SUPPORTED_SCHEMA_REVISIONS:
-            raise SchemaMismatch(
-                f"{self.uri} is at MLflow schema revision {found}; the fast path knows "
-                f"{', '.join(sorted(SUPPORTED_SCHEMA_REVISIONS))}"
-            )
 
     def experiment_names(self) -> list[str]:
         found = self._query(
@@ -108,27 +93,34 @@ class SqlReader(ReaderBase):
         scope = (f"FROM runs r WHERE r.experiment_id = ? AND r.lifecycle_stage IN "
                  f"({', '.join('?' * len(stages))})")
         args: list[object] = [int(experiment_id), *stages]
-        runs = self._runs(scope, args)
+        runs, latest = self._runs(scope, args)
         if filter_string:
-            keep = _filtered_run_ids(self.uri, experiment_id, filter_string, include_deleted)
+            from tracking.filtering import matching_run_ids  # imports MLflow: only to filter
+
+            keep = matching_run_ids(runs, latest, filter_string)
             runs = runs[runs[f.RUN_ID].isin(keep)].reset_index(drop=True)
+        runs = runs.drop(columns=[f.USER_ID])
         return RunsData(experiment_id, name, runs, (scope, args, bool(filter_string)))
 
-    def _runs(self, scope: str, args: list[object]) -> pd.DataFrame:
+    def _runs(self, scope: str, args: list[object]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The runs frame (with user_id, for filters) and the runs' latest metric values."""
         base = self._query(
             "SELECT r.run_uuid AS run_id, r.name AS run_name, r.status, r.start_time, "
-            f"r.end_time, r.experiment_id, r.lifecycle_stage {scope}", args)
+            "r.end_time, r.experiment_id, r.lifecycle_stage, r.artifact_uri, "
+            f"r.user_id {scope}", args)
         base[f.EXPERIMENT_ID] = base[f.EXPERIMENT_ID].astype(str)
         owned = f"WHERE x.run_uuid IN (SELECT r.run_uuid {scope})"
         params = self._query(f"SELECT x.run_uuid AS run_id, x.key, x.value FROM params x {owned}",
                              args)
         tags = self._query(f"SELECT x.run_uuid AS run_id, x.key, x.value FROM tags x {owned}",
                            args)
-        activity = self._query(
-            "SELECT x.run_uuid AS run_id, MAX(x.timestamp) AS last FROM latest_metrics x "
-            f"{owned} GROUP BY x.run_uuid", args)
+        latest = self._query(
+            "SELECT x.run_uuid AS run_id, x.key, x.value, x.step, x.timestamp, x.is_nan "
+            f"FROM latest_metrics x {owned}", args)
+        latest[f.VALUE] = latest[f.VALUE].where(~latest["is_nan"].astype(bool), float("nan"))
         runs = assemble_runs(base, params, tags)
-        return label_stale(runs, activity.set_index(f.RUN_ID)["last"])
+        activity = latest.groupby(f.RUN_ID)[f.TIMESTAMP].max()
+        return label_stale(runs, activity), latest
 
     def read_history(self, runs: RunsData, *, run_ids: Collection[str] | None = None,
                      extra_keys: tuple[str, ...] = (), since: int | None = None) -> pd.DataFrame:
@@ -155,13 +147,15 @@ class SqlReader(ReaderBase):
         return tidy_history(raw)
 
 
-def _filtered_run_ids(uri: str, experiment_id: str, filter_string: str,
-                      include_deleted: bool) -> set[str]:
-    """Run ids matching an MLflow filter string, by MLflow's own search (it owns the grammar)."""
-    from tracking.client_reader import search_all_runs  # imports mlflow: only when filtering
-
-    return {run.info.run_id for run in search_all_runs(uri, experiment_id, filter_string,
-                                                        include_deleted)}
+def _check_readable(uri: str, schema: StoreSchema) -> None:
+    """Raise the one-line reason when the queries cannot serve `schema`."""
+    if not schema.has_tables:
+        raise StoreUnreachable(f"{uri} holds no MLflow tracking tables (nothing has been logged "
+                               "there yet, or it is another database)")
+    if schema.missing:
+        raise SchemaMismatch(
+            f"{uri} ({schema.describe(installed_schema())}) lacks what Lossboard reads: "
+            f"{', '.join(schema.missing)}")
 
 
 def _first_line(error: BaseException) -> str:

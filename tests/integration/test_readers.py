@@ -21,7 +21,7 @@ from tests.helpers.stores import (
     fresh_postgres_uri,
     write_awkward_experiment,
 )
-from tracking import rest_reader, sql_reader
+from tracking import rest_reader
 from tracking.client_reader import ClientReader, search_all_runs
 from tracking.open import open_reader
 from tracking.reader import (
@@ -32,7 +32,7 @@ from tracking.reader import (
     StoreUnreachable,
 )
 from tracking.rest_reader import RestReader
-from tracking.sql_reader import FastPathUnavailable, SchemaMismatch, SqlReader
+from tracking.sql_reader import SchemaMismatch, SqlReader
 
 
 def canonical(data: ExperimentData) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -85,7 +85,8 @@ def test_server_databases_give_the_same_frames_as_sqlite(
         data = SqlReader(uri).read(EXPERIMENT)
         names = data.runs.set_index(f.RUN_ID)[f.RUN_NAME]
         history = data.history.assign(run_id=data.history[f.RUN_ID].map(names))
-        runs = data.runs.drop(columns=[f.RUN_ID, f.EXPERIMENT_ID, f.START_TIME, f.END_TIME])
+        runs = data.runs.drop(columns=[f.RUN_ID, f.EXPERIMENT_ID, f.START_TIME, f.END_TIME,
+                                       f.ARTIFACT_URI])
         return canonical(ExperimentData("", "", runs.assign(run_id=runs[f.RUN_NAME]), history))
 
     for left, right in zip(by_name(sqlite_store), by_name(request.getfixturevalue(other)),
@@ -190,28 +191,63 @@ def test_a_long_lived_reader_sees_what_is_written_after_it_opened(
     client.delete_run(run.info.run_id)
 
 
-def test_an_unknown_schema_revision_falls_back_to_mlflows_client(
-        sqlite_store: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-) -> None:
-    # as after an MLflow upgrade that migrated the store to a revision the queries don't know
-    monkeypatch.setattr(sql_reader, "SUPPORTED_SCHEMA_REVISIONS", frozenset({"0123456789ab"}))
-    with pytest.raises(SchemaMismatch, match="the fast path knows 0123456789ab"):
-        SqlReader(sqlite_store)
-    reader = open_reader(sqlite_store)
-    assert type(reader) is ClientReader
-    assert "reading through MLflow's client instead" in caplog.text
-    monkeypatch.undo()
-    assert_same(reader.read(EXPERIMENT), SqlReader(sqlite_store).read(EXPERIMENT))
+def sqlite_bytes(uri: str) -> tuple[bytes, list[str]]:
+    """The store file's bytes and its folder's listing (SQLite's -wal or -journal included)."""
+    path = Path(uri.removeprefix("sqlite:///"))
+    return path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
 
 
-def test_mysql_without_the_extra_falls_back_with_a_hint(
-        mysql_store: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_a_store_lacking_a_column_read_is_one_line_and_left_as_it_was(
+        sqlite_store: str, tmp_path: Path) -> None:
+    import sqlite3
+
+    shutil.copy(sqlite_store.removeprefix("sqlite:///"), tmp_path / "renamed.db")
+    with sqlite3.connect(tmp_path / "renamed.db") as conn:
+        conn.execute("ALTER TABLE runs RENAME COLUMN artifact_uri TO artifact_location")
+    uri = f"sqlite:///{tmp_path / 'renamed.db'}"
+    before = sqlite_bytes(uri)
+    for opener in (SqlReader, open_reader):  # no fallback to MLflow's client: it would migrate
+        with pytest.raises(SchemaMismatch) as raised:
+            opener(uri)
+        message = str(raised.value)
+        assert "\n" not in message and message.endswith("lacks what Lossboard reads: "
+                                                         "runs.artifact_uri")
+        assert "MLflow schema revision dc11669786a5" in message
+    assert sqlite_bytes(uri) == before
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mysql"])
+def test_a_database_without_mlflow_tables_is_named_and_stays_empty(kind: str) -> None:
+    uri = fresh_postgres_uri() if kind == "postgresql" else fresh_mysql_uri()
+    with pytest.raises(StoreUnreachable, match="holds no MLflow tracking tables"):
+        open_reader(uri)
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(uri.replace("postgresql://", "postgresql+psycopg://"))
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def test_mysql_without_the_extra_names_it(mysql_store: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "connectorx", None)  # as if the extra were not installed
-    with pytest.raises(FastPathUnavailable, match=r"pip install 'lossboard\[mysql\]'"):
-        SqlReader(mysql_store)
-    assert type(open_reader(mysql_store)) is ClientReader
-    assert "needs connectorx" in caplog.text
+    with pytest.raises(ReaderError, match=r"needs connectorx: pip install 'lossboard\[mysql\]'"):
+        open_reader(mysql_store)
+
+
+@pytest.mark.parametrize("expression", [
+    "params.name = 'plain'", "params.lr != '0.1'", "metrics.val_loss < 0.5",
+    "metrics.val_accuracy >= 0.6", "tags.majority_baseline_accuracy = '0.5'",
+    "attributes.run_name LIKE 'n%'", "attributes.status = 'RUNNING'",
+    "attributes.start_time > 0", "params.lr IS NULL", "attributes.run_name ILIKE '%PLAIN%'",
+])
+def test_filters_match_mlflows_own_search(sqlite_store: str, expression: str) -> None:
+    """Filters run in memory by MLflow's SearchUtils, as its file store does; the SQL store's
+    own search (safe here: this store is at the installed MLflow's revision) agrees."""
+    data = SqlReader(sqlite_store).read_runs(EXPERIMENT, filter_string=expression)
+    theirs = {r.info.run_id for r in search_all_runs(sqlite_store, data.experiment_id,
+                                                      expression, False)}
+    assert set(data.runs[f.RUN_ID]) == theirs
 
 
 @pytest.mark.parametrize("store", ["sqlite_store", "postgres_store", "mysql_store"])

@@ -24,6 +24,7 @@ from dashboard.settings import DashboardSettings
 from dashboard.wsgi import build_reader
 from tests.helpers import stores
 from tests.helpers.stores import REDIS_URL
+from tracking import keys
 from tracking.cache import CachedReader
 from tracking.reader import RunsData
 from tracking.settings import SettingsError
@@ -53,9 +54,9 @@ class RecordingReader(SqlReader):
         self.calls.append((tuple(sorted(run_ids or ())), since))
         return super().read_history(runs, run_ids=run_ids, extra_keys=extra_keys, since=since)
 
-    def predictions(self, run_ids: Collection[str]) -> dict[str, Predictions]:
-        self.predicted.append(tuple(sorted(run_ids)))
-        return super().predictions(run_ids)
+    def predictions(self, runs: pd.DataFrame) -> dict[str, Predictions]:
+        self.predicted.append(tuple(sorted(runs[f.RUN_ID])))
+        return super().predictions(runs)
 
 
 @dataclass
@@ -104,6 +105,13 @@ def log_predictions(client: MlflowClient, run_id: str, folder: Path) -> None:
     np.savez(path, proba=np.array([[0.1, 0.9], [0.7, 0.3]], np.float32),
              labels=np.array([1, 1], np.int64))
     client.log_artifact(run_id, str(path), artifact_path="lossboard")
+    client.set_tag(run_id, keys.TAG_PREDICTIONS, keys.PREDICTIONS_ARTIFACT)
+
+
+def rows(store: Store, run_ids: list[str]) -> pd.DataFrame:
+    """The runs frame's rows of `run_ids`, as the page has them when it asks for predictions."""
+    runs = SqlReader(store.uri).read_runs(EXPERIMENT).runs
+    return runs[runs[f.RUN_ID].isin(run_ids)]
 
 
 def worker(store: Store, url: str = REDIS_URL, **options: float) -> CachedReader:
@@ -165,12 +173,12 @@ def test_other_extra_keys_are_another_namespace(store: Store) -> None:
 
 def test_predictions_are_shared(store: Store) -> None:
     first, second = worker(store), worker(store)
-    wanted = [store.done[0], store.done[1]]  # the second run logged none
+    wanted = rows(store, [store.done[0], store.done[1]])  # the second run logged none
     found = first.predictions(wanted)
-    assert asked(first).predicted == [tuple(sorted(wanted))]
+    assert asked(first).predicted == [(store.done[0],)]  # only the run tagged as having them
 
     shared = second.predictions(wanted)
-    assert asked(second).predicted == [(store.done[1],)]
+    assert asked(second).predicted == []
     assert list(shared) == list(found) == [store.done[0]]
     for mine, theirs in zip(shared[store.done[0]], found[store.done[0]], strict=True):
         assert mine.dtype == theirs.dtype
@@ -187,14 +195,14 @@ def test_a_corrupt_value_is_a_miss_and_is_read_again(store: Store,
 
     with caplog.at_level(logging.WARNING, logger="lossboard.tracking"):
         same(second.read(EXPERIMENT).history, history)
-        assert len(second.predictions([store.done[0]])) == 1
+        assert len(second.predictions(rows(store, [store.done[0]]))) == 1
     assert calls(second) == [((store.done[1],), None), ((store.live,), None)]
     assert asked(second).predicted == [(store.done[0],)]
     assert key in caplog.text
     third = worker(store)  # the values were put back, whole
     same(third.read(EXPERIMENT).history, history)
     assert calls(third) == [((store.live,), None)]
-    assert list(third.predictions([store.done[0]])) == [store.done[0]]
+    assert list(third.predictions(rows(store, [store.done[0]]))) == [store.done[0]]
     assert asked(third).predicted == []
 
 
@@ -205,7 +213,7 @@ def test_unreachable_redis_means_reads_from_the_store_and_one_warning(
     with caplog.at_level(logging.WARNING, logger="lossboard.tracking"):
         for _ in range(3):
             same(reader.read(EXPERIMENT).history, SqlReader(store.uri).read(EXPERIMENT).history)
-        assert list(reader.predictions([store.done[0]])) == [store.done[0]]
+        assert list(reader.predictions(rows(store, [store.done[0]]))) == [store.done[0]]
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     message = warning.getMessage()
     assert "127.0.0.1:1" in message and "from the store directly" in message

@@ -1,0 +1,128 @@
+"""Stores written by other MLflow releases (2.0.1 to 3.18.0, made by the real libraries: see
+scripts/make_store_fixtures.py) read exactly as those releases report them, through every read
+path, and left exactly as they were: no migration, no new table, no new file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dashboard import ids
+from dashboard.app import create_app
+from dashboard.cli import main
+from dashboard.settings import DashboardSettings
+from tests.helpers.dash_client import SHOW_OUTPUTS, call, press, show_inputs
+from tests.helpers.fixture_stores import (
+    POSTGRES_DUMPS,
+    SQLITE_STORES,
+    SWEEP,
+    actual_frames,
+    all_keys,
+    copy_of,
+    expected,
+    expected_frames,
+    postgres_dump,
+    restore_postgres,
+    version_of,
+)
+from tracking.cache import CachedReader
+from tracking.open import open_reader
+from tracking.reader import ExperimentNotFound, RunReader
+from tracking.review import ReviewError, ReviewWriter
+from tracking.sql_reader import SqlReader
+from tracking.sql_schema import installed_schema
+
+pytestmark = pytest.mark.integration
+
+
+def store_state(path: Path) -> tuple[bytes, list[str]]:
+    """The store file's bytes and its folder's listing (a -journal or -wal file would show)."""
+    return path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
+
+
+def assert_reads_as_its_release_reported(reader: RunReader, report: dict) -> None:
+    active = sorted(e["name"] for e in report["experiments"] if e["lifecycle_stage"] == "active")
+    assert reader.experiment_names() == active
+    for name in active:
+        data = reader.read(name, include_deleted=True, extra_keys=all_keys(report))
+        runs, history = actual_frames(data)
+        want_runs, want_history = expected_frames(report, name)
+        assert runs.to_dict(orient="records") == want_runs.to_dict(orient="records"), name
+        assert history.equals(want_history), name
+    deleted = [e["name"] for e in report["experiments"] if e["lifecycle_stage"] == "deleted"]
+    for name in deleted:
+        with pytest.raises(ExperimentNotFound):
+            reader.read(name)
+
+
+@pytest.mark.parametrize("fixture", SQLITE_STORES, ids=lambda p: p.name)
+def test_sqlite_stores_of_every_release_read_as_mlflow_reports_them(fixture: Path,
+                                                                    tmp_path: Path) -> None:
+    store = copy_of(fixture, tmp_path)
+    before = store_state(store)
+    report = expected(fixture)
+    reader = open_reader(f"sqlite:///{store}")
+    assert isinstance(reader, SqlReader) and reader.schema.revision == report["schema_revision"]
+    assert_reads_as_its_release_reported(reader, report)
+    filtered = reader.read(SWEEP, filter_string="params.optimizer = 'adam' and "
+                                                "metrics.val_loss < 10")
+    assert filtered.runs["run_name"].tolist() == ["keras-style"]
+    assert store_state(store) == before
+
+
+@pytest.mark.parametrize("fixture", SQLITE_STORES, ids=lambda p: p.name)
+def test_compare_the_page_and_a_refused_review_leave_the_store_as_it_was(
+        fixture: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = copy_of(fixture, tmp_path)
+    uri = f"sqlite:///{store}"
+    before = store_state(store)
+    assert main(["compare", "--experiment", SWEEP, "--tracking-uri", uri, "--format",
+                 "json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert {"keras-style", "lossboard-style", "xgboost-style"} <= {
+        r["run_name"] for r in answer["runs"]}
+    assert main(["compare", "--experiment", SWEEP, "--tracking-uri", uri,
+                 "--filter", "params.seed = '1'"]) == 0
+    assert "lossboard-style-seed1" in capsys.readouterr().out
+
+    client = create_app(DashboardSettings(uri), CachedReader(open_reader(uri))).server.test_client()
+    assert client.get("/").status_code == 200
+    shown = call(client, SHOW_OUTPUTS, show_inputs(SWEEP))
+    assert shown[f"{ids.MESSAGE}.children"] in ("", None)
+    assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) > 10
+    run_id = shown[f"{ids.RUNS_TABLE}.rowData"][0]["run_id"]
+    said = press(client, ids.MARK, [run_id], experiment=SWEEP)
+    assert "MLflow 3" in said and "would have to migrate it first" in said, said
+    assert version_of(fixture) in ("2.0.1", "2.9.2", "2.22.1", "3.18.0")
+    assert store_state(store) == before
+
+
+def test_a_store_newer_than_this_mlflow_is_described_as_newer(tmp_path: Path) -> None:
+    [newest] = [p for p in SQLITE_STORES if version_of(p) == "3.18.0"]
+    store = copy_of(newest, tmp_path)
+    reader = SqlReader(f"sqlite:///{store}")
+    installed = installed_schema()
+    if installed.head == reader.schema.revision:
+        pytest.skip(f"MLflow {installed.version} is the release that wrote this store")
+    assert reader.schema.relation(installed) == "newer"
+    assert "written by a newer MLflow" in reader.schema.describe(installed)
+    with pytest.raises(ReviewError, match="Run an `mlflow server` of the store's own MLflow"):
+        ReviewWriter(f"sqlite:///{store}").mark_selected("x", "why", "ana")
+    assert "upgrade" not in reader.schema.describe(installed)
+
+
+@pytest.mark.parametrize("dump", POSTGRES_DUMPS, ids=lambda p: p.name)
+def test_postgresql_stores_restored_from_dumps_read_as_mlflow_reports_them(dump: Path) -> None:
+    uri = restore_postgres(dump)
+    before = postgres_dump(uri)
+    report = expected(dump)
+    reader = open_reader(uri)
+    assert isinstance(reader, SqlReader) and reader.schema.revision == report["schema_revision"]
+    assert_reads_as_its_release_reported(reader, report)
+    assert main(["compare", "--experiment", SWEEP, "--tracking-uri", uri]) == 0
+    with pytest.raises(ReviewError, match="would have to migrate it first"):
+        ReviewWriter(uri).mark_selected(
+            reader.read_runs(SWEEP).runs["run_id"].iloc[0], "why", "ana")
+    assert postgres_dump(uri) == before
