@@ -30,6 +30,8 @@ USER_ID: Final = "user_id"  # read for filters on attributes.user_id; not kept i
 STALE: Final = "stale"  # RUNNING, but nothing logged for a long time: probably killed
 PARAM_PREFIX: Final = "params."
 TAG_PREFIX: Final = "tags."
+PARENT_RUN_TAG: Final = TAG_PREFIX + "mlflow.parentRunId"  # MLflow's, on nested runs
+BASELINE_TAG: Final = TAG_PREFIX + "majority_baseline_accuracy"  # Lossboard's logger's
 
 KEY: Final = "key"
 SPLIT: Final = "split"

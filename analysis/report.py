@@ -3,6 +3,10 @@
 The JSON form is a stable contract (see README, "lossboard compare"):
 {"experiment", "objective", "runs": [{RUN_FIELDS...}], "recommended": {"loss", "accuracy"},
  "disagreements": [[run_id, run_id], ...]}, with null wherever a value is unknown.
+
+A sweep's parent run (one another run names in `mlflow.parentRunId`) is listed but is never a
+peer: it often re-logs its best child's values once, and as a candidate it would shift the
+medians and tie with that child on the Pareto front. Its children are compared as runs.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import pandas as pd
 from analysis import frames as f
 from analysis.divergence import divergence_by_run
 from analysis.series import build_curves, choose_keys_per_run
-from analysis.summary import final_and_best
+from analysis.summary import EPOCHS, EVALUATIONS, epochs_reached, final_and_best
 from analysis.tradeoff import (
     OBJECTIVES,
     Recommendation,
@@ -27,11 +31,11 @@ from analysis.tradeoff import (
     recommend,
 )
 
-BASELINE_TAG = f.TAG_PREFIX + "majority_baseline_accuracy"
-RUN_FIELDS = ["run_id", "run_name", "status", "loss_key", "accuracy_key",
-              "accuracy_derived_from", "epochs", "final_loss", "final_accuracy", "best_loss",
-              "best_loss_epoch", "best_accuracy", "best_accuracy_epoch", "quadrant", "pareto",
-              "divergence_epoch", "baseline_accuracy", "ece", "calibrated_loss"]
+RUN_FIELDS = ["run_id", "run_name", "status", "parent_run_id", "children", "loss_key",
+              "accuracy_key", "accuracy_derived_from", "accuracy_scale", "epochs",
+              "evaluations", "final_loss", "final_accuracy", "best_loss", "best_loss_epoch",
+              "best_accuracy", "best_accuracy_epoch", "quadrant", "pareto", "divergence_epoch",
+              "baseline_accuracy", "ece", "calibrated_loss"]
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,28 @@ class Comparison:
 
 
 def _baseline(runs: pd.DataFrame) -> pd.Series:
-    if BASELINE_TAG not in runs:
+    if f.BASELINE_TAG not in runs:
         return pd.Series(math.nan, index=runs.index, dtype="float64")
-    return pd.to_numeric(runs[BASELINE_TAG], errors="coerce").astype("float64")
+    return pd.to_numeric(runs[f.BASELINE_TAG], errors="coerce").astype("float64")
+
+
+def family(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per run (indexed by run_id): `parent_run_id` (its mlflow.parentRunId tag, or None) and
+    `children` (how many runs here name it their parent)."""
+    parents = (runs[f.PARENT_RUN_TAG] if f.PARENT_RUN_TAG in runs
+               else pd.Series(None, index=runs.index, dtype="object"))
+    parents = pd.Series(parents.to_numpy(), index=runs[f.RUN_ID].to_numpy(), dtype="object")
+    children = parents.dropna().value_counts().reindex(parents.index, fill_value=0)
+    return pd.DataFrame({"parent_run_id": parents.where(parents.notna(), None),
+                         "children": children.astype("int64")}).rename_axis(f.RUN_ID)
+
+
+def _epochs(table: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """Evaluations counted from the curves; epochs from the `epoch` metric where logged."""
+    table[EVALUATIONS] = table[EPOCHS].astype("Int64")
+    reached = epochs_reached(history).reindex(table.index)
+    table[EPOCHS] = reached.fillna(table[EPOCHS]).astype("float64").round().astype("Int64")
+    return table
 
 
 def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None = None,
@@ -67,11 +90,13 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     choices = choose_keys_per_run(history, loss_key, accuracy_key)
     curves = build_curves(history, choices)
     base = runs.set_index(f.RUN_ID)
-    table = base[[f.RUN_NAME, f.STATUS]].join(choices).join(final_and_best(curves))
-    table["epochs"] = table["epochs"].astype("Int64")
-    loss, accuracy = table["final_loss"], table["final_accuracy"]
-    table["quadrant"] = quadrants(loss, accuracy)
-    table["pareto"] = pareto_front(loss, accuracy)
+    table = (base[[f.RUN_NAME, f.STATUS]].join(family(runs)).join(choices)
+             .join(final_and_best(curves)))
+    table = _epochs(table, history)
+    peers = table["children"] == 0  # a sweep's parent is never a candidate
+    loss, accuracy = table["final_loss"][peers], table["final_accuracy"][peers]
+    table["quadrant"] = quadrants(loss, accuracy).reindex(table.index)
+    table["pareto"] = pareto_front(loss, accuracy).reindex(table.index, fill_value=False)
     table["divergence_epoch"] = divergence_by_run(curves)
     table["baseline_accuracy"] = _baseline(base)
     known = calibration or {}

@@ -22,8 +22,10 @@ from analysis.metric_keys import (
 # MLflow stores +/-inf clamped to the largest float; anything this large was an infinity.
 _CLAMPED = 1.7976931348623157e308
 
-CHOICE_COLUMNS = ["loss_key", "accuracy_key", "accuracy_derived_from", "train_loss_key",
-                  "train_accuracy_key", "train_accuracy_derived_from"]
+CHOICE_COLUMNS = ["loss_key", "accuracy_key", "accuracy_derived_from", "accuracy_scale",
+                  "train_loss_key", "train_accuracy_key", "train_accuracy_derived_from",
+                  "train_accuracy_scale"]
+PERCENT = 100
 
 
 def restore_infinities(values: pd.Series) -> pd.Series:
@@ -77,7 +79,8 @@ def latest_per_epoch(points: pd.DataFrame) -> pd.DataFrame:
 
 def choose_keys_per_run(history: pd.DataFrame, loss_key: str | None = None,
                         accuracy_key: str | None = None) -> pd.DataFrame:
-    """Per run: which keys are read as validation/train loss and accuracy (CHOICE_COLUMNS)."""
+    """Per run: which keys are read as validation/train loss and accuracy (CHOICE_COLUMNS),
+    and the scale each accuracy key is logged in (1, or 100 for percent)."""
     runs, run_ids = codes(history[f.RUN_ID])
     keys, names = codes(history[f.KEY])
     counts = np.bincount(runs * len(names) + keys, minlength=len(run_ids) * len(names))
@@ -86,8 +89,26 @@ def choose_keys_per_run(history: pd.DataFrame, loss_key: str | None = None,
                                   return_inverse=True)
     chosen = [_choices_for({str(names[k]): int(n) for k, n in enumerate(row) if n},
                            loss_key, accuracy_key) for row in signatures]
-    return pd.DataFrame([chosen[i] for i in which.reshape(-1)], columns=CHOICE_COLUMNS,
-                        index=pd.Index(run_ids.to_numpy(), name=f.RUN_ID))
+    choices = pd.DataFrame([chosen[i] for i in which.reshape(-1)], columns=CHOICE_COLUMNS,
+                           index=pd.Index(run_ids.to_numpy(), name=f.RUN_ID))
+    chosen = pd.concat([choices["accuracy_key"], choices["train_accuracy_key"]])
+    percent = percent_keys(history, chosen)
+    for scale, key in (("accuracy_scale", "accuracy_key"),
+                       ("train_accuracy_scale", "train_accuracy_key")):
+        choices[scale] = np.where(choices[key].isin(list(percent)), PERCENT, 1)
+    return choices
+
+
+def percent_keys(history: pd.DataFrame, keys: pd.Series) -> set[str]:
+    """Those of `keys` (accuracy or error keys) logged in percent: every finite value of the
+    key, over all runs, within [0, 100], and some above 1 (97.8 is a percent; 0.978 is not)."""
+    values = history[f.VALUE].to_numpy(dtype="float64")
+    rows = history[history[f.KEY].isin(keys.dropna().unique()).to_numpy() & np.isfinite(values)]
+    if rows.empty:
+        return set()
+    bounds = rows.groupby(f.KEY, observed=True)[f.VALUE].agg(["min", "max"])
+    found = bounds[(bounds["min"] >= 0) & (bounds["max"] <= PERCENT) & (bounds["max"] > 1)]
+    return {str(key) for key in found.index}
 
 
 def _choices_for(keys: dict[str, int], loss_key: str | None,
@@ -97,22 +118,28 @@ def _choices_for(keys: dict[str, int], loss_key: str | None,
     return {
         "loss_key": val.loss, "accuracy_key": val.accuracy,
         "accuracy_derived_from": val.accuracy if val.accuracy_from_error else None,
+        "accuracy_scale": 1,
         "train_loss_key": train.loss, "train_accuracy_key": train.accuracy,
         "train_accuracy_derived_from": train.accuracy if train.accuracy_from_error else None,
+        "train_accuracy_scale": 1,
     }
 
 
-ROLES = [("loss_key", VAL, LOSS, None), ("accuracy_key", VAL, ACCURACY, "accuracy_derived_from"),
-         ("train_loss_key", TRAIN, LOSS, None),
-         ("train_accuracy_key", TRAIN, ACCURACY, "train_accuracy_derived_from")]
+ROLES = [("loss_key", VAL, LOSS, None, None),
+         ("accuracy_key", VAL, ACCURACY, "accuracy_derived_from", "accuracy_scale"),
+         ("train_loss_key", TRAIN, LOSS, None, None),
+         ("train_accuracy_key", TRAIN, ACCURACY, "train_accuracy_derived_from",
+          "train_accuracy_scale")]
 
 
 def _plan(choices: pd.DataFrame) -> pd.DataFrame:
-    """(run_id, key) -> the role its points play: split, metric, and whether 1 - value."""
+    """(run_id, key) -> the role its points play: split, metric, the scale it is logged in,
+    and whether accuracy is 1 - value."""
     parts = [pd.DataFrame({f.RUN_ID: choices.index.to_numpy(), f.KEY: choices[column].to_numpy(),
                            "_split": split, "_metric": metric,
-                           "_flip": choices[derived].notna().to_numpy() if derived else False})
-             for column, split, metric, derived in ROLES]
+                           "_flip": choices[derived].notna().to_numpy() if derived else False,
+                           "_scale": choices[scale].to_numpy(dtype="float64") if scale else 1.0})
+             for column, split, metric, derived, scale in ROLES]
     return pd.concat(parts, ignore_index=True).dropna(subset=[f.KEY])
 
 
@@ -149,6 +176,7 @@ def build_curves(history: pd.DataFrame, choices: pd.DataFrame) -> pd.DataFrame:
     kept = _latest(run * len(plan) + roles, epochs, history[f.STEP].to_numpy()[rows],
                    history[f.TIMESTAMP].to_numpy()[rows], values)  # by run, role, epoch
     values = restore_infinities(pd.Series(values[kept])).to_numpy()
+    values = values / plan["_scale"].to_numpy(dtype="float64")[roles[kept]]
     flip = plan["_flip"].to_numpy(dtype=bool)[roles[kept]]
     return pd.DataFrame({
         f.RUN_ID: pd.Categorical.from_codes(run[kept], categories=run_ids),

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
-from analysis.frames import EPOCH, METRIC, RUN_ID, SPLIT, VALUE
+from analysis.frames import EPOCH, KEY, METRIC, RUN_ID, SPLIT, VALUE
+from analysis.metric_keys import EPOCH_KEY
 
 VAL: Final = "val"
 LOSS: Final = "loss"
 ACCURACY: Final = "accuracy"
 
 EPOCHS: Final = "epochs"
+EVALUATIONS: Final = "evaluations"  # validation points: epochs, or every N steps (HF Trainer)
 FINAL_LOSS: Final = "final_loss"
 FINAL_ACCURACY: Final = "final_accuracy"
 BEST_LOSS: Final = "best_loss"
@@ -77,3 +80,18 @@ def baseline_lift(final_accuracy: pd.Series, baseline: pd.Series) -> pd.Series:
     """
     lift = final_accuracy.astype("float64").sub(baseline.astype("float64"))
     return lift.rename(BASELINE_LIFT).rename_axis(RUN_ID)
+
+
+def epochs_reached(history: pd.DataFrame) -> pd.Series:
+    """Training epochs each run reached, from its `epoch` metric, for the runs that log one
+    (HF Trainer, Lightning: their steps are global steps). HF counts progress (0.5, 1.0, ...,
+    3.0): the highest value. Lightning logs the epoch's index, whole numbers from 0: the highest
+    plus one. Whole epochs only: a run stopped at 2.46 reached 2."""
+    rows = history[history[KEY].isin([EPOCH_KEY]) & np.isfinite(history[VALUE])]
+    values, run = rows[VALUE].astype("float64"), rows[RUN_ID]
+    top = values.groupby(run, observed=True).max()
+    counts_from_zero = values.groupby(run, observed=True).min() == 0
+    fractional = (values % 1 != 0).groupby(run, observed=True).any()
+    reached = top.where(fractional | ~counts_from_zero, top + 1)
+    whole: pd.Series = np.floor(reached + 1e-9)
+    return whole.rename(EPOCHS).rename_axis(RUN_ID)

@@ -9,7 +9,7 @@ from collections import OrderedDict
 import pandas as pd
 
 from analysis import frames as f
-from analysis.report import BASELINE_TAG, Comparison, compare
+from analysis.report import Comparison, compare
 from tracking.reader import ExperimentData
 
 Key = tuple[object, ...]
@@ -17,10 +17,11 @@ Key = tuple[object, ...]
 
 def fingerprint(data: ExperimentData) -> Key:
     """Changes whenever anything `compare` reads changes: points (count, newest timestamp),
-    run names, statuses and majority baselines."""
+    run names, statuses, majority baselines and parent runs."""
     history = data.history
     newest = int(history[f.TIMESTAMP].max()) if len(history) else 0
-    columns = [c for c in (f.RUN_ID, f.RUN_NAME, f.STATUS, BASELINE_TAG) if c in data.runs]
+    columns = [c for c in (f.RUN_ID, f.RUN_NAME, f.STATUS, f.BASELINE_TAG, f.PARENT_RUN_TAG)
+               if c in data.runs]
     runs = int(pd.util.hash_pandas_object(data.runs[columns].astype("string"), index=False).sum())
     return len(history), newest, runs
 

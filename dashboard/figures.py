@@ -123,9 +123,10 @@ def _mark_divergence(figure: go.Figure, picked: pd.DataFrame, epochs: pd.Series,
 def tradeoff_figure(table: pd.DataFrame, selected: Collection[str] = (),
                    pairs: Iterable[tuple[str, str]] = ()) -> go.Figure:
     """Final validation loss against accuracy, coloured by quadrant, split at the medians;
-    selected runs ringed, `pairs` of runs that disagree joined by a dotted line."""
+    selected runs ringed, `pairs` of runs that disagree joined by a dotted line. A sweep's
+    parent run is not drawn: it is not a candidate (its children are)."""
     figure = go.Figure()
-    known = table.dropna(subset=["final_loss", "final_accuracy"])
+    known = table[table["children"] == 0].dropna(subset=["final_loss", "final_accuracy"])
     chosen = set(selected)
     _add_disagreements(figure, known.set_index("run_id"), pairs)
     for quadrant, rows in known.groupby("quadrant", sort=True):

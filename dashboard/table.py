@@ -38,6 +38,7 @@ RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
     ("divergence_epoch", "divergence epoch", WHOLE),
     ("lift", "lift over majority", NUMBER),
     ("epochs", "epochs", WHOLE),
+    ("parent", "parent run", TEXT),  # shown only when some run is a sweep's child
 ]
 
 
@@ -48,8 +49,10 @@ def distinguishing_params(runs: pd.DataFrame) -> list[str]:
     return varied[:MAX_PARAM_COLUMNS]
 
 
-def column_defs(param_columns: list[str]) -> list[dict[str, Any]]:
-    columns = [{"field": field, "headerName": title, **extra}
+def column_defs(param_columns: list[str], children: bool = False) -> list[dict[str, Any]]:
+    """The grid's columns; the parent-run column only when some run (`children`) has one."""
+    columns = [{"field": field, "headerName": title, **extra,
+                **({"hide": True} if field == "parent" and not children else {})}
                for field, title, extra in RUN_COLUMNS]
     return columns + [{"field": c, "headerName": c.removeprefix(f.PARAM_PREFIX), **TEXT}
                       for c in param_columns]
@@ -68,9 +71,11 @@ def review_text(runs: pd.DataFrame) -> pd.Series:
 def table_rows(table: pd.DataFrame, runs: pd.DataFrame,
                param_columns: list[str]) -> list[dict[str, Any]]:
     """JSON-ready rows keyed by run_id (the grid's row id); missing numbers are None."""
+    names = table.set_index("run_id")[f.RUN_NAME]
     rows = table.assign(lift=table["final_accuracy"] - table["baseline_accuracy"],
                         pareto=table["pareto"].map({True: "yes", False: ""}),
-                        review=review_text(runs))
+                        review=review_text(runs),
+                        parent=table["parent_run_id"].map(names).fillna(table["parent_run_id"]))
     params = runs.set_index(f.RUN_ID)[param_columns].astype("string")
     rows = rows.reset_index(drop=True).join(params, on="run_id")
     fields = ["run_id", *(field for field, _, _ in RUN_COLUMNS), *param_columns]

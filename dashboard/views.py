@@ -119,7 +119,8 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         curves_figure(curves, names, "accuracy", selected=selected, baseline=baseline,
                       webgl=webgl),
         tradeoff_figure(table, selected, _pairs(comparison, selected)), calibration, notes,
-        column_defs(params), table_rows(table, runs, params), keys,
+        column_defs(params, bool(table["parent_run_id"].notna().any())),
+        table_rows(table, runs, params), keys,
         pick.reason if pick else "No run qualifies.", message=_size_note(len(table)),
         live=bool(((runs[f.STATUS] == "RUNNING") & ~runs[f.STALE].astype(bool)).any()))
 

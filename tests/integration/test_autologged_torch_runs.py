@@ -21,6 +21,39 @@ x_val = scaler.transform(x_val).astype("float32")
 mlflow.set_experiment("autologged")
 """
 
+HF_TRAINER = """
+        import tempfile, torch
+        from transformers import (BertConfig, BertForSequenceClassification, Trainer,
+                                  TrainingArguments)
+
+        def tokens(x):  # each standardised feature becomes one of 10 bucket tokens
+            buckets = np.clip(np.floor((x + 2.5) * 2), 0, 9).astype(int)
+            return 2 + np.arange(30) * 10 + buckets
+
+        class Rows(torch.utils.data.Dataset):
+            def __init__(self, x, y):
+                self.ids, self.y = torch.tensor(tokens(x)), torch.tensor(y)
+            def __len__(self):
+                return len(self.y)
+            def __getitem__(self, i):
+                return {{"input_ids": self.ids[i], "attention_mask": torch.ones(30, dtype=int),
+                        "labels": self.y[i]}}
+
+        config = BertConfig(vocab_size=310, hidden_size=16, num_hidden_layers=1,
+                            num_attention_heads=2, intermediate_size=32,
+                            max_position_embeddings=32, num_labels=2)
+        args = TrainingArguments(output_dir=tempfile.mkdtemp(), num_train_epochs=3,
+                                 per_device_train_batch_size=32, learning_rate=5e-3,
+                                 {evaluation}, logging_steps=5, save_strategy="no",
+                                 report_to=["mlflow"], use_cpu=True, disable_tqdm=True, seed=0)
+        with mlflow.start_run(run_name="{name}"):
+            Trainer(model=BertForSequenceClassification(config), args=args,
+                    train_dataset=Rows(x_train, y_train), eval_dataset=Rows(x_val, y_val),
+                    compute_metrics=lambda p: {{
+                        "accuracy": float((p.predictions.argmax(-1) == p.label_ids).mean())}},
+                    ).train()
+    """
+
 SCRIPTS = {
     "keras": """
         import keras
@@ -73,45 +106,18 @@ SCRIPTS = {
                   ).fit(Classifier(), loader(x_train, y_train, True),
                         loader(x_val, y_val, False))
     """,
-    "hf-trainer": """
-        import tempfile, torch
-        from transformers import (BertConfig, BertForSequenceClassification, Trainer,
-                                  TrainingArguments)
-
-        def tokens(x):  # each standardised feature becomes one of 10 bucket tokens
-            buckets = np.clip(np.floor((x + 2.5) * 2), 0, 9).astype(int)
-            return 2 + np.arange(30) * 10 + buckets
-
-        class Rows(torch.utils.data.Dataset):
-            def __init__(self, x, y):
-                self.ids, self.y = torch.tensor(tokens(x)), torch.tensor(y)
-            def __len__(self):
-                return len(self.y)
-            def __getitem__(self, i):
-                return {"input_ids": self.ids[i], "attention_mask": torch.ones(30, dtype=int),
-                        "labels": self.y[i]}
-
-        config = BertConfig(vocab_size=310, hidden_size=16, num_hidden_layers=1,
-                            num_attention_heads=2, intermediate_size=32,
-                            max_position_embeddings=32, num_labels=2)
-        args = TrainingArguments(output_dir=tempfile.mkdtemp(), num_train_epochs=3,
-                                 per_device_train_batch_size=32, learning_rate=5e-3,
-                                 eval_strategy="epoch", logging_steps=5, save_strategy="no",
-                                 report_to=["mlflow"], use_cpu=True, disable_tqdm=True, seed=0)
-        with mlflow.start_run(run_name="hf-trainer"):
-            Trainer(model=BertForSequenceClassification(config), args=args,
-                    train_dataset=Rows(x_train, y_train), eval_dataset=Rows(x_val, y_val),
-                    compute_metrics=lambda p: {
-                        "accuracy": float((p.predictions.argmax(-1) == p.label_ids).mean())},
-                    ).train()
-    """,
+    "hf-trainer": HF_TRAINER.format(name="hf-trainer", evaluation='eval_strategy="epoch"'),
+    # evaluating every 5 global steps: 8 evaluations in 3 epochs
+    "hf-trainer-steps": HF_TRAINER.format(name="hf-trainer-steps",
+                                          evaluation='eval_strategy="steps", eval_steps=5'),
 }
 
-EXPECTED = {  # run -> (validation loss key, accuracy key, epochs, the epoch numbers logged)
-    "keras": ("val_loss", "val_accuracy", 5, {0, 1, 2, 3, 4}),  # step = epoch, from 0
+EXPECTED = {  # run -> (validation loss and accuracy keys, epochs, evaluations, epochs logged)
+    "keras": ("val_loss", "val_accuracy", 5, 5, {0, 1, 2, 3, 4}),  # step = epoch, from 0
     # global steps, mapped through the `epoch` metric (Lightning counts from 0, HF from 1)
-    "lightning": ("val_loss", "val_acc", 5, {0, 1, 2, 3, 4}),
-    "hf-trainer": ("eval_loss", "eval_accuracy", 3, {1, 2, 3}),
+    "lightning": ("val_loss", "val_acc", 5, 5, {0, 1, 2, 3, 4}),
+    "hf-trainer": ("eval_loss", "eval_accuracy", 3, 3, {1, 2, 3}),
+    "hf-trainer-steps": ("eval_loss", "eval_accuracy", 3, 8, None),  # fractional epochs
 }
 
 
@@ -127,10 +133,10 @@ def test_keras_lightning_and_hf_runs_need_no_configuration(
         autologged: str, capsys: pytest.CaptureFixture[str]) -> None:
     runs = compared_runs(autologged, capsys)
     assert set(runs) == set(SCRIPTS)
-    for name, (loss_key, accuracy_key, epochs, numbers) in EXPECTED.items():
+    for name, (loss_key, accuracy_key, epochs, evaluations, numbers) in EXPECTED.items():
         run = runs[name]
-        assert run["best_loss_epoch"] in numbers and run["best_accuracy_epoch"] in numbers
-        assert (run["loss_key"], run["accuracy_key"], run["epochs"]) == (
-            loss_key, accuracy_key, epochs), name
+        assert numbers is None or {run["best_loss_epoch"], run["best_accuracy_epoch"]} <= numbers
+        assert (run["loss_key"], run["accuracy_key"], run["epochs"], run["evaluations"]) == (
+            loss_key, accuracy_key, epochs, evaluations), name
         assert run["accuracy_derived_from"] is None
         assert 0.5 < run["final_accuracy"] <= 1.0 and 0 < run["final_loss"] < 1.0, run

@@ -57,6 +57,21 @@ def assert_reads_as_its_release_reported(reader: RunReader, report: dict) -> Non
             reader.read(name)
 
 
+def assert_real_logging_styles_read_right(answer: dict) -> None:
+    """Percent accuracy, a sweep's parent re-logging its best child, HF-style evaluation every
+    50 steps: as `lossboard compare --format json` reports the fixture sweep."""
+    runs = {r["run_name"]: r for r in answer["runs"]}
+    assert {"keras-style", "lossboard-style", "xgboost-style"} <= set(runs)
+    percent = runs["percent-accuracy"]
+    assert percent["accuracy_scale"] == 100 and percent["final_accuracy"] == pytest.approx(0.978)
+    parent = runs["sweep-parent"]
+    assert parent["children"] == 3 and parent["quadrant"] is None and not parent["pareto"]
+    assert parent["run_id"] not in answer["recommended"].values()
+    assert all(parent["run_id"] not in pair for pair in answer["disagreements"])
+    assert runs["trial-0"]["parent_run_id"] == parent["run_id"] and runs["trial-0"]["quadrant"]
+    assert (runs["hf-trainer-style"]["epochs"], runs["hf-trainer-style"]["evaluations"]) == (5, 4)
+
+
 @pytest.mark.parametrize("fixture", SQLITE_STORES, ids=lambda p: p.name)
 def test_sqlite_stores_of_every_release_read_as_mlflow_reports_them(fixture: Path,
                                                                     tmp_path: Path) -> None:
@@ -81,8 +96,7 @@ def test_compare_the_page_and_a_refused_review_leave_the_store_as_it_was(
     assert main(["compare", "--experiment", SWEEP, "--tracking-uri", uri, "--format",
                  "json"]) == 0
     answer = json.loads(capsys.readouterr().out)
-    assert {"keras-style", "lossboard-style", "xgboost-style"} <= {
-        r["run_name"] for r in answer["runs"]}
+    assert_real_logging_styles_read_right(answer)
     assert main(["compare", "--experiment", SWEEP, "--tracking-uri", uri,
                  "--filter", "params.seed = '1'"]) == 0
     assert "lossboard-style-seed1" in capsys.readouterr().out

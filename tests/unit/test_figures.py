@@ -16,7 +16,7 @@ TABLE = pd.DataFrame({  # the comparison table's columns the trade-off scatter r
     "run_id": ["a", "b", "c"], "run_name": ["<b>a</b>", "b", "c"],
     "final_loss": [0.1, 0.4, 0.5], "final_accuracy": [0.9, 0.95, 0.7],
     "quadrant": ["high-accuracy/low-loss", "high-accuracy/high-loss", "low-accuracy/high-loss"],
-    "pareto": [True, True, False]})
+    "pareto": [True, True, False], "children": [0, 0, 0]})
 
 
 def test_curves_one_line_per_run_and_split_validation_solid_train_dashed() -> None:
@@ -101,3 +101,12 @@ def test_tradeoff_rings_the_selection_and_joins_disagreeing_pairs() -> None:
     # nothing selected: one size, opacity and outline per trace, styled by plotly at once
     plain = [t.marker for t in tradeoff_figure(TABLE).data if t.mode == "markers"]
     assert {(m.size, m.opacity, m.line.width) for m in plain} == {(11, 1.0, 0)}
+
+
+def test_a_sweeps_parent_is_not_a_point_on_the_tradeoff() -> None:
+    with_parent = pd.concat([TABLE, pd.DataFrame({
+        "run_id": ["p"], "run_name": ["sweep"], "final_loss": [0.1], "final_accuracy": [0.95],
+        "quadrant": [None], "pareto": [False], "children": [3]})], ignore_index=True)
+    drawn = {run for trace in tradeoff_figure(with_parent).data
+             for run in (trace.customdata if trace.customdata is not None else [])}
+    assert drawn == {"a", "b", "c"}

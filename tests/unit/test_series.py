@@ -128,17 +128,20 @@ def test_a_key_playing_two_roles_feeds_both_curves() -> None:
 
 
 def reference_curves(frame: pd.DataFrame, choices: pd.DataFrame) -> pd.DataFrame:
-    """build_curves as plain pandas would say it: a merge, a sort, MLflow's latest rule."""
+    """build_curves as plain pandas would say it: a merge, a sort, MLflow's latest rule,
+    percent divided by 100."""
     plan = pd.concat([pd.DataFrame({f.RUN_ID: choices.index, f.KEY: choices[column].to_numpy(),
                                     f.SPLIT: split, f.METRIC: metric,
                                     "flip": choices[derived].notna().to_numpy() if derived
-                                    else False}) for column, split, metric, derived in ROLES])
+                                    else False,
+                                    "scale": choices[scale].to_numpy() if scale else 1})
+                      for column, split, metric, derived, scale in ROLES])
     points = frame.drop(columns=[f.SPLIT, f.METRIC]).merge(plan.dropna(subset=[f.KEY]),
                                                            on=[f.RUN_ID, f.KEY])
     line = [f.RUN_ID, f.SPLIT, f.METRIC, f.EPOCH]
     latest = points.sort_values([*line, f.STEP, f.TIMESTAMP, f.VALUE]).drop_duplicates(
         line, keep="last")
-    values = restore_infinities(latest[f.VALUE])
+    values = restore_infinities(latest[f.VALUE]) / latest["scale"]
     return latest.assign(**{f.VALUE: values.where(~latest["flip"], 1 - values)})[
         f.CURVE_COLUMNS].sort_values(line).reset_index(drop=True)
 

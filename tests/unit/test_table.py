@@ -17,6 +17,7 @@ TABLE = pd.DataFrame({
     "best_accuracy_epoch": pd.array([4, 1], dtype="Int64"), "quadrant": ["x", None],
     "pareto": [True, False], "divergence_epoch": [5.0, math.nan],
     "baseline_accuracy": [0.6, 0.6], "epochs": pd.array([10, 2], dtype="Int64"),
+    "parent_run_id": [None, "a"], "children": [1, 0],
 }).set_index("run_id", drop=False)
 
 
@@ -33,3 +34,11 @@ def test_rows_are_json_ready_with_lift_over_the_majority_baseline() -> None:
     assert math.isclose(a["lift"], 0.3) and a["pareto"] == "yes" and a["best_loss_epoch"] == 3
     assert b["final_loss"] is None and b["lift"] is None and b["best_loss_epoch"] is None
     assert b["run_name"] is None and b["params.note"] is None and b["params.lr"] == "0.01"
+
+
+def test_a_sweeps_children_show_their_parent_by_name() -> None:
+    a, b = table_rows(TABLE, RUNS, [])
+    assert b["parent"] == "<img src=x>" and a["parent"] is None
+    hidden = {c["field"]: c.get("hide", False) for c in column_defs([], children=False)}
+    shown = {c["field"]: c.get("hide", False) for c in column_defs([], children=True)}
+    assert hidden["parent"] and not shown["parent"]
