@@ -12,13 +12,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from dashboard import compare_cli
-from tracking import TrackingSettings, replay_spool
+from tracking import TrackingSettings
 from tracking.settings import SettingsError
-from tracking.spool import SPOOL_FILE
 from training import cli as training_cli
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from tracking import replay_spool  # imports MLflow (~1.6 s): only to send
+    from tracking.spool import SPOOL_FILE
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     folders = sorted(p.parent for p in args.path.glob(f"**/{SPOOL_FILE}"))
     if not folders:
@@ -70,7 +72,8 @@ def _serve(args: argparse.Namespace) -> int:
         if args.tracking_uri:  # one store named on the command line: read and write it
             settings = replace(settings, tracking_uri=args.tracking_uri, read_uri=None)
         settings = replace(settings, host=args.host or settings.host,
-                           port=args.port or settings.port, webgl=args.webgl or settings.webgl)
+                           port=args.port or settings.port, webgl=args.webgl or settings.webgl,
+                           cache_dir=None if args.no_cache else settings.cache_dir)
         problem = exposure_problem(settings.host, settings.sign_in, args.allow_anonymous)
         if problem:
             raise SettingsError(problem)
@@ -147,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--webgl", action="store_true",
                        help="draw the faint lines of unselected runs with WebGL (default: "
                             "$LOSSBOARD_WEBGL, else SVG, which is faster without a GPU)")
+    serve.add_argument("--no-cache", action="store_true",
+                       help="over http(s): keep no finished runs on disk between starts "
+                            "(default: $LOSSBOARD_CACHE_DIR, else ~/.cache/lossboard)")
     serve.set_defaults(handler=_serve)
     hashing = commands.add_parser(
         "hash-password", help="print a password hash for LOSSBOARD_USERS",

@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--filter", metavar="EXPR",
                         help="MLflow filter string, e.g. \"params.lr = '0.1'\"")
     parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="over http(s): read every finished run from the server, and keep "
+                             "nothing (default: kept in $LOSSBOARD_CACHE_DIR, else "
+                             "~/.cache/lossboard)")
 
 
 def _calibration(uri: str, data: ExperimentData) -> dict[str, Calibration]:
@@ -108,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            data = open_reader(uri, advance).read(args.experiment, filter_string=args.filter,
-                                                  extra_keys=extra)
+            cache = None if args.no_cache else settings.cache_dir
+            data = open_reader(uri, advance, cache_dir=cache).read(
+                args.experiment, filter_string=args.filter, extra_keys=extra)
             calibration = _calibration(uri, data)
     except ReaderError as error:
         return _fail(str(error))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.auth import User, parse_users
-from tracking.settings import DEFAULT_TRACKING_URI, SettingsError
+from tracking.settings import DEFAULT_TRACKING_URI, SettingsError, cache_dir_from
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class DashboardSettings:
     read and analyse the experiment the page opens on as soon as the server starts; 0: on first
     request); LOSSBOARD_WEBGL (default 0: the faint lines of unselected runs are one SVG path;
     1: one WebGL trace, for teams whose browsers have a GPU: without one, Chromium draws it
-    ~30x slower, see scripts/bench_dashboard.py)."""
+    ~30x slower, see scripts/bench_dashboard.py); LOSSBOARD_CACHE_DIR (where finished runs read
+    from a tracking server are kept between starts; default ~/.cache/lossboard)."""
 
     tracking_uri: str = DEFAULT_TRACKING_URI
     host: str = "127.0.0.1"
@@ -36,6 +37,7 @@ class DashboardSettings:
     users: tuple[User, ...] = ()
     warm_up: bool = False
     webgl: bool = False
+    cache_dir: Path | None = None  # finished runs read over http(s), kept for the next start
 
     @property
     def reads_from(self) -> str:
@@ -63,7 +65,7 @@ class DashboardSettings:
                    env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port), seconds,
                    env.get("LOSSBOARD_READ_URI") or None, env.get("LOSSBOARD_REDIS_URL") or None,
                    users_from(env), _flag(env, "LOSSBOARD_WARM_UP", default=True),
-                   _flag(env, "LOSSBOARD_WEBGL", default=False))
+                   _flag(env, "LOSSBOARD_WEBGL", default=False), cache_dir_from(env))
 
 
 def is_port(text: str) -> bool:

@@ -21,7 +21,8 @@ def build_reader(settings: DashboardSettings) -> RunReader:
     from tracking.cache import CachedReader
     from tracking.open import open_reader
 
-    reader = open_reader(settings.reads_from, artifacts_uri=settings.tracking_uri)
+    reader = open_reader(settings.reads_from, artifacts_uri=settings.tracking_uri,
+                         cache_dir=settings.cache_dir)
     if not settings.redis_url:
         return CachedReader(reader)
     from tracking.shared_cache import RedisHistoryCache

@@ -8,6 +8,11 @@
           warm against MLflow's client path, and its REST reader against the bulk-interval
           endpoint MLflow's UI uses, over `mlflow server` with one worker and with its default
           four; SQLite, PostgreSQL, MySQL (see scripts/bench_reader.py)
+  files   reading a legacy ./mlruns file store of --runs x --epochs x 4 metrics against the SQLite
+          fast path on the same content (see scripts/bench_file_store.py)
+  compare `lossboard compare` as a whole process on --runs x --epochs runs without predictions:
+          against MLflow's client path, and over REST a second time from the persistent cache
+          against the SQL path (see scripts/bench_compare.py)
   paint   the dashboard's first paint of a --runs x --epochs experiment in headless Chromium,
           against the same page for 10 runs (see scripts/bench_dashboard.py)
 """
@@ -27,7 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from mlflow import MlflowClient  # noqa: E402
 
+from scripts.bench_compare import bench_compare  # noqa: E402
 from scripts.bench_dashboard import bench_dashboard  # noqa: E402
+from scripts.bench_file_store import bench_file_store  # noqa: E402
 from scripts.bench_reader import DATABASES, bench_readers  # noqa: E402
 from tracking import TrackingSettings  # noqa: E402
 from training.datasets import load_split  # noqa: E402
@@ -98,15 +105,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("which", nargs="*", metavar="BENCH",
-                        help="sweep, reader, paint (default: all)")
+                        help="sweep, reader, files, compare, paint (default: all)")
     parser.add_argument("--seed", type=int, default=0, help="sweep: training seed")
-    parser.add_argument("--runs", type=int, default=1000, help="reader, paint: runs")
-    parser.add_argument("--epochs", type=int, default=100, help="reader, paint: epochs")
+    parser.add_argument("--runs", type=int, default=1000, help="all but sweep: runs")
+    parser.add_argument("--epochs", type=int, default=100, help="all but sweep: epochs")
     parser.add_argument("--databases", default="sqlite,postgresql,mysql",
                         help="reader: any of sqlite,postgresql,mysql (default: all)")
     args = parser.parse_args()
     benches = {"sweep": lambda: bench_sweep(args.seed),
                "reader": lambda: bench_readers(args.runs, args.epochs, args.databases.split(",")),
+               "files": lambda: bench_file_store(args.runs, args.epochs),
+               "compare": lambda: bench_compare(args.runs, args.epochs),
                "paint": lambda: bench_dashboard(args.runs, args.epochs)}
     unknown = set(args.which) - set(benches)
     if unknown:

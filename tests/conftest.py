@@ -42,3 +42,13 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
     """The real demo sweep, trained once per session into its own store (~20 s)."""
     return train_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def history_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Runs read over REST are kept on disk (LOSSBOARD_CACHE_DIR): in the session's own folder,
+    never the user's ~/.cache; servers started by tests inherit it."""
+    folder = tmp_path_factory.mktemp("history-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOSSBOARD_CACHE_DIR", str(folder))
+        yield folder

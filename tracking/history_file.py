@@ -79,12 +79,15 @@ def _check_shapes(history: History) -> None:
         raise ValueError("not a history file: a key index out of range")
 
 
-def agrees_with(history: History, latest: Mapping[str, Latest]) -> bool:
-    """True when the file has the run's keys, each key's latest point, and nothing later."""
+def agrees_with(history: History, latest: Mapping[str, Latest], complete: bool = True) -> bool:
+    """True when the file has the run's keys (`latest`), each key's latest point, and nothing
+    later. With `complete=False` the file may hold other keys too (a cache of some of them)."""
     names = history.keys.tolist()
-    if set(names) != set(latest):
+    if (set(names) != set(latest)) if complete else not set(latest) <= set(names):
         return False
     for i, key in enumerate(names):
+        if key not in latest:
+            continue
         step, timestamp, value = latest[key]
         mine = history.key_index == i
         steps, stamps, values = history.step[mine], history.timestamp[mine], history.value[mine]

@@ -42,9 +42,12 @@ def load_predictions(runs: pd.DataFrame, tracking_uri: str,
                      progress: Callable[[int], None] | None = None) -> dict[str, Predictions]:
     """(proba, labels) for each run of `runs` that logged predictions; a file that cannot be
     fetched or read only skips its run. `progress(done)` after each file."""
+    logged = with_predictions(runs)
+    if logged.empty:
+        return {}
     fetch = _Fetch(tracking_uri)
     found: dict[str, Predictions] = {}
-    for done, (run_id, root, path) in enumerate(with_predictions(runs)[
+    for done, (run_id, root, path) in enumerate(logged[
             [f.RUN_ID, f.ARTIFACT_URI, PREDICTIONS_TAG]].itertuples(index=False), start=1):
         try:
             with np.load(fetch(str(root), str(path)), allow_pickle=False) as saved:

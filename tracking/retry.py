@@ -10,13 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from mlflow.exceptions import MlflowException
-
 _RETRYABLE_STATUS = {408, 429}
 
 
 def is_transient(error: BaseException) -> bool:
     """True when trying the same request again later may succeed (server down, DB locked...)."""
+    from mlflow.exceptions import MlflowException  # here: the SQL read path never loads MLflow
+
     if isinstance(error, MlflowException):
         status: int = error.get_http_status_code()  # type: ignore[no-untyped-call]
         return status >= 500 or status in _RETRYABLE_STATUS

@@ -41,12 +41,18 @@ class Promotion:
 
 
 def other_version_problem(uri: str) -> str | None:
-    """Why writing straight to the database at `uri` is refused, or None. MLflow's client
-    migrates a database of another schema revision (or refuses it) before its first write; a
-    team's store is theirs to migrate, not a review's side effect."""
+    """Why writing straight to the store at `uri` is refused, or None. MLflow's client migrates
+    a database of another schema revision (or refuses it) before its first write, and writes to
+    a file store only in maintenance mode; a team's store is theirs to migrate, not a review's
+    side effect."""
+    from tracking import file_reader
     from tracking.sql_reader import SqlReader, supports
     from tracking.sql_schema import installed_schema
 
+    if file_reader.supports(uri):
+        return (f"Reviews are not written to the file store {uri}: MLflow 3 keeps file stores "
+                "read-only. Serve it with an `mlflow server` of the MLflow version that wrote "
+                "it and point Lossboard's MLFLOW_TRACKING_URI there to review.")
     if not supports(uri):
         return None
     reader = SqlReader(uri)

@@ -37,6 +37,16 @@ def _positive_float(environ: Mapping[str, str], name: str, default: float) -> fl
     return value
 
 
+def cache_dir_from(environ: Mapping[str, str]) -> Path:
+    """LOSSBOARD_CACHE_DIR, else the user's cache folder ($XDG_CACHE_HOME or ~/.cache) /
+    lossboard: where finished runs read from a tracking server are kept."""
+    given = environ.get("LOSSBOARD_CACHE_DIR")
+    if given:
+        return Path(given).expanduser()
+    base = environ.get("XDG_CACHE_HOME") or str(Path(environ.get("HOME") or "~") / ".cache")
+    return Path(base).expanduser() / "lossboard"
+
+
 @dataclass(frozen=True)
 class TrackingSettings:
     """Where runs are tracked and how patiently the logger talks to the store.
@@ -47,6 +57,8 @@ class TrackingSettings:
       LOSSBOARD_FLUSH_TIMEOUT    seconds a finishing run keeps retrying unsent data (default 60)
       LOSSBOARD_SEND_INTERVAL    seconds the logger gathers points into one write (default 0.5)
       LOSSBOARD_SPOOL_DIR        where unsendable data is saved (default ./lossboard-unsent)
+      LOSSBOARD_CACHE_DIR        where finished runs read over http(s) are kept (default
+                                 $XDG_CACHE_HOME/lossboard, else ~/.cache/lossboard)
     """
 
     tracking_uri: str = DEFAULT_TRACKING_URI
@@ -54,6 +66,7 @@ class TrackingSettings:
     flush_timeout: float = 60.0
     spool_dir: Path = Path("lossboard-unsent")
     send_interval: float = 0.5
+    cache_dir: Path | None = None  # None: nothing kept on disk
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TrackingSettings:
@@ -64,4 +77,5 @@ class TrackingSettings:
             flush_timeout=_positive_float(env, "LOSSBOARD_FLUSH_TIMEOUT", 60.0),
             spool_dir=Path(env.get("LOSSBOARD_SPOOL_DIR") or "lossboard-unsent"),
             send_interval=_positive_float(env, "LOSSBOARD_SEND_INTERVAL", 0.5),
+            cache_dir=cache_dir_from(env),
         )

@@ -81,7 +81,8 @@ class SqlReader(ReaderBase):
             "AND lifecycle_stage = 'active'", [experiment])
         if found.empty and experiment.isdigit():
             found = self._query("SELECT experiment_id, name FROM experiments "
-                                "WHERE experiment_id = ?", [int(experiment)])
+                                "WHERE experiment_id = ? AND lifecycle_stage = 'active'",
+                                [int(experiment)])
         if found.empty:
             raise ExperimentNotFound(f"no active experiment named {experiment!r} in {self.uri}")
         return str(found["experiment_id"].iloc[0]), str(found["name"].iloc[0])

@@ -10,14 +10,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from tracking import TrackingSettings
 from tracking.settings import SettingsError
-from training.loop import EpochCallback, RunResult, Scores, train_planned
 from training.sweep import SWEEPS, PlannedRun, plan
+
+if TYPE_CHECKING:  # the loop imports scikit-learn (~1 s): only `lossboard train` needs it
+    from training.loop import EpochCallback, RunResult, Scores
 
 DEFAULT_EXPERIMENT = "lossboard-demo"
 
@@ -72,6 +74,8 @@ def _progress_callback(bar: tqdm[Any]) -> EpochCallback:
 
 def _train_with_progress(planned: list[PlannedRun], seed: int, settings: TrackingSettings,
                          show: bool) -> list[RunResult]:
+    from training.loop import train_planned
+
     results = []
     for index, run in enumerate(planned, start=1):
         desc = f"run {index}/{len(planned)} {run.config.name}"

@@ -166,7 +166,9 @@ def test_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("uri", "message"), [
     ("foo://bar", "foo://bar is not a tracking URI MLflow can read: use sqlite:///path"),
-    ("file:///nowhere/mlruns", "cannot read file:///nowhere/mlruns: The filesystem tracking"),
+    # read by the file reader now (MLflow 3 refuses file stores): a folder that is not there
+    ("file:///nowhere/mlruns", "cannot open file:///nowhere/mlruns: no MLflow file store at "
+                               "/nowhere/mlruns"),
 ])
 def test_a_store_mlflow_cannot_read_is_one_clear_line(uri: str, message: str) -> None:
     with pytest.raises(ReaderError, match=f"^{message}") as raised:

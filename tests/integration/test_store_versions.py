@@ -51,10 +51,10 @@ def assert_reads_as_its_release_reported(reader: RunReader, report: dict) -> Non
         want_runs, want_history = expected_frames(report, name)
         assert runs.to_dict(orient="records") == want_runs.to_dict(orient="records"), name
         assert history.equals(want_history), name
-    deleted = [e["name"] for e in report["experiments"] if e["lifecycle_stage"] == "deleted"]
-    for name in deleted:
-        with pytest.raises(ExperimentNotFound):
-            reader.read(name)
+    deleted = [e for e in report["experiments"] if e["lifecycle_stage"] == "deleted"]
+    for gone in (name for e in deleted for name in (e["name"], e["experiment_id"])):
+        with pytest.raises(ExperimentNotFound):  # by name or by id
+            reader.read(gone)
 
 
 def assert_real_logging_styles_read_right(answer: dict) -> None:

@@ -19,13 +19,26 @@ def test_environment_overrides() -> None:
         "LOSSBOARD_FLUSH_TIMEOUT": "7",
         "LOSSBOARD_SPOOL_DIR": "/tmp/unsent",
         "LOSSBOARD_SEND_INTERVAL": "2",
+        "LOSSBOARD_CACHE_DIR": "/tmp/runs",
     })
-    assert settings == TrackingSettings("http://mlflow:5000", 2.5, 7.0, Path("/tmp/unsent"), 2.0)
+    assert settings == TrackingSettings("http://mlflow:5000", 2.5, 7.0, Path("/tmp/unsent"), 2.0,
+                                        Path("/tmp/runs"))
+
+
+@pytest.mark.parametrize(("environ", "folder"), [
+    ({"HOME": "/home/ana"}, "/home/ana/.cache/lossboard"),
+    ({"HOME": "/home/ana", "XDG_CACHE_HOME": "/var/cache/ana"}, "/var/cache/ana/lossboard"),
+    ({"HOME": "/home/ana", "LOSSBOARD_CACHE_DIR": "~/runs"}, str(Path("~/runs").expanduser())),
+])
+def test_the_history_cache_lives_in_the_users_cache_folder(environ: dict[str, str],
+                                                           folder: str) -> None:
+    assert TrackingSettings.from_env(environ).cache_dir == Path(folder)
 
 
 def test_empty_values_mean_default() -> None:
-    settings = TrackingSettings.from_env({"MLFLOW_TRACKING_URI": "", "LOSSBOARD_FLUSH_TIMEOUT": ""})
-    assert settings == TrackingSettings()
+    settings = TrackingSettings.from_env({"MLFLOW_TRACKING_URI": "", "LOSSBOARD_FLUSH_TIMEOUT": "",
+                                          "HOME": "/home/ana"})
+    assert settings == TrackingSettings(cache_dir=Path("/home/ana/.cache/lossboard"))
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "-3"])
