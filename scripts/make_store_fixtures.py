@@ -10,7 +10,11 @@ deterministic experiment content, through that release's own public API only (``
 - a legacy file store ``mlruns-<version>/`` for 2.22.1 and the oldest 2.x version asked for
   (``artifacts`` folders and empty folders are removed, as a git checkout of it would have it);
 - a PostgreSQL store for 2.22.1 and 3.18.0, written into a fresh database, dumped with
-  ``pg_dump --no-owner --no-acl`` (plain SQL) to ``mlflow-<version>.postgresql.sql``, then dropped.
+  ``pg_dump --no-owner --no-acl`` (plain SQL) to ``mlflow-<version>.postgresql.sql``, then dropped;
+- a MariaDB (MySQL protocol) store for 2.22.1 and 3.18.0, written through
+  ``mysql+pymysql://`` into a fresh utf8mb4 database (made with the ``mariadb`` client), dumped
+  with ``mariadb-dump`` (``MARIADB_DUMP_OPTIONS``: plain SQL, one row a line in primary-key order,
+  no comments, date, CREATE DATABASE or USE) to ``mlflow-<version>.mariadb.sql``, then dropped.
 
 Next to each store it writes ``<store file name>.expected.json``: what that same release reports
 when it reads the store back through its own client (experiments from ``search_experiments`` and
@@ -24,11 +28,16 @@ Run it (any Python 3.11; only the standard library in this process):
 
     python3 scripts/make_store_fixtures.py [--versions 2.0.1 2.9.2 2.22.1 3.18.0]
         [--out tests/fixtures/stores] [--postgres postgresql://postgres@127.0.0.1:5432]
-        [--no-postgres] [--work /tmp/lossboard-fixtures]
+        [--no-postgres] [--mariadb mysql+pymysql://root@127.0.0.1:3306] [--no-mariadb]
+        [--only sqlite file postgresql mariadb] [--work /tmp/lossboard-fixtures]
 
 Venvs (``<work>/venv-<version>``) are kept and reused while their install recipe is unchanged; the
-outputs are overwritten on every run. PostgreSQL needs ``psql`` and ``pg_dump`` on PATH and a server
+outputs asked for are overwritten on every run (new run ids and times): ``--only KIND...`` writes
+just those kinds, e.g. ``--versions 2.22.1 3.18.0 --only mariadb`` adds the MariaDB dumps and
+leaves every other fixture as it is. PostgreSQL needs ``psql`` and ``pg_dump`` on PATH and a server
 that lets the URL's user create databases (``test`` must exist: CREATE DATABASE is issued there).
+MariaDB needs ``mariadb`` and ``mariadb-dump`` on PATH (Debian's mariadb-client) and a server where
+the URL's user may create databases.
 
 Versions, and why these: 2.0.1 is the first 2.x release (its file store and SQLite schema are the
 oldest a 2.x user can have; it installs on Python 3.11, so no substitute was needed); 2.9.2 is a
@@ -40,6 +49,7 @@ Pins (``INSTALLS`` below) are the versions checked to work together on Python 3.
 is installed over MLflow 3.17.2's dependencies: 3.17.2 is installed with its dependencies, its three
 distributions are uninstalled, and the full ``mlflow==3.18.0`` wheel (which carries the whole
 ``mlflow`` package) is installed with ``--no-deps``. torch and tensorflow are never installed.
+2.22.1 and 3.18.0 also get ``pymysql==1.2.4`` (the project's constraints.txt pin) for MariaDB.
 
 Schema heads written: 2.0.1 ``97727af70f4d`` (12 tables), 2.9.2 ``acf3f17fdcc7`` (16), 2.22.1
 ``0584bdc529eb`` (19), 3.18.0 ``f4a9b2c7d1e6`` (71). Opening one of these stores with another
@@ -65,7 +75,16 @@ What the releases did differently (seen when these fixtures were made):
   ``fixture-user``), ``mlflow.source.name`` (the copy of this script the child runs) and
   ``mlflow.source.type``, and ``mlflow.parentRunId`` on nested runs; 3.18.0 adds no others;
 - pg_dump 15.20 writes ``\\restrict``/``\\unrestrict`` psql meta-commands with a random key and
-  COPY blocks: restore the dumps with ``psql -f``, not by executing the text through a driver.
+  COPY blocks: restore the dumps with ``psql -f``, not by executing the text through a driver;
+- on MariaDB 10.11.19 both releases read back exactly what they did from SQLite and PostgreSQL
+  (same values, the 6,000-character param in ``varchar(8000)``, the odd run name and Cyrillic
+  param in utf8mb4_general_ci tables; +inf clamped in the ``double`` column, NaN as 0 with
+  ``is_nan``). mariadb-dump 10.11.19 starts with a ``/*M!999999\\- enable the sandbox mode */``
+  line that MySQL's own client cannot parse, and 3.18.0's one trigger
+  (``prevent_secrets_aad_mutation``, on ``secrets``) is dumped with the ``DEFINER`` of the account
+  that made it: both are left out of the file, so the trigger belongs to whoever restores it. Its
+  sql_mode includes ``NO_AUTO_CREATE_USER``, which MySQL 8 rejects: restore with MariaDB's client
+  into MariaDB. Restore with ``mariadb <db> < dump`` (it has ``DELIMITER`` lines for the trigger).
 """
 
 from __future__ import annotations
@@ -75,6 +94,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -92,6 +112,16 @@ DEFAULT_WORK = Path("/tmp/lossboard-fixtures")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 POSTGRES_ADMIN_DB = "test"
 POSTGRES_VERSIONS = ("2.22.1", "3.18.0")
+DEFAULT_MARIADB = "mysql+pymysql://root@127.0.0.1:3306"
+MARIADB_VERSIONS = ("2.22.1", "3.18.0")
+MARIADB_CHARSET = "CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"  # MariaDB 10.11's default
+# plain SQL, one row a line in primary-key order, no CREATE DATABASE/USE, no comments or date
+MARIADB_DUMP_OPTIONS = (
+    "--default-character-set=utf8mb4", "--skip-comments", "--skip-dump-date",
+    "--single-transaction", "--skip-routines", "--order-by-primary",
+    "--hex-blob", "--skip-extended-insert", "--no-autocommit",
+)
+KINDS = ("sqlite", "file", "postgresql", "mariadb")
 FILE_STORE_VERSIONS = ("2.22.1",)  # and the oldest 2.x version asked for
 FIXTURE_USER = "fixture-user"  # mlflow.user comes from $USER/$LOGNAME: fixed, so files diff well
 BASE_TS = 1_700_000_000_000  # metric timestamps (ms): fixed, so histories are reproducible
@@ -154,6 +184,7 @@ INSTALLS: dict[str, Install] = {
             "protobuf==6.33.6",
             "packaging==24.2",
             "psycopg2-binary==2.9.13",
+            "pymysql==1.2.4",
         )
     ),
     # mlflow-skinny/mlflow-tracing 3.18.0 are not on the registry: install 3.17.2 with the
@@ -169,6 +200,7 @@ INSTALLS: dict[str, Install] = {
             "protobuf==7.36.2",
             "packaging==26.3",
             "psycopg2-binary==2.9.13",
+            "pymysql==1.2.4",
         ),
         remove=("mlflow", "mlflow-skinny", "mlflow-tracing"),
         no_deps=("mlflow==3.18.0",),
@@ -185,7 +217,7 @@ def install_for(version: str) -> Install:
     if version in INSTALLS:
         return INSTALLS[version]
     extra = ("sqlalchemy<2.1",) if version_key(version)[0] < 3 else ()
-    return Install(requirements=(f"mlflow=={version}", *extra, "psycopg2-binary"))
+    return Install(requirements=(f"mlflow=={version}", *extra, "psycopg2-binary", "pymysql"))
 
 
 def log(message: str) -> None:
@@ -345,14 +377,60 @@ def make_postgres(
     return dump
 
 
-def stores_for(version: str, versions: list[str], postgres: bool) -> list[str]:
+def mariadb_client_args(url: str) -> list[str]:
+    """Connection options for the mariadb/mariadb-dump clients from a ``mysql+pymysql://`` URL."""
+    parts = urllib.parse.urlsplit(url)
+    args = ["--protocol=TCP", "-h", parts.hostname or "127.0.0.1", "-P", str(parts.port or 3306)]
+    if parts.username:
+        args += ["-u", urllib.parse.unquote(parts.username)]
+    if parts.password:
+        args.append("--password=" + urllib.parse.unquote(parts.password))
+    return args
+
+
+def mariadb(server: str, sql: str) -> None:
+    run(["mariadb", *mariadb_client_args(server), "--batch", "-e", sql])
+
+
+def make_mariadb(
+    version: str, python: Path, script: Path, out: Path, work: Path, server: str
+) -> Path:
+    dump = out / f"mlflow-{version}.mariadb.sql"
+    expected = out / f"{dump.name}.expected.json"
+    remove_path(dump)
+    remove_path(expected)
+    database = "lossboard_fixture_" + version.replace(".", "_")
+    mariadb(server, f"DROP DATABASE IF EXISTS `{database}`")
+    mariadb(server, f"CREATE DATABASE `{database}` {MARIADB_CHARSET}")
+    try:
+        uri = with_database(server, database)
+        write_with(python, script, uri, "mariadb", expected, work / f"scratch-{version}")
+        # the database is named as an argument, not with --databases: no CREATE DATABASE/USE
+        run(["mariadb-dump", *mariadb_client_args(server), *MARIADB_DUMP_OPTIONS,
+             f"--result-file={dump}", database])
+        # 10.11.8+ starts with a sandbox-mode line that MySQL's own client cannot parse, and
+        # 3.x's trigger names the account that made it: left out, it is made by the restorer's
+        lines = dump.read_bytes().splitlines(keepends=True)
+        text = b"".join(line for line in lines if not line.startswith(b"/*M!999999"))
+        dump.write_bytes(re.sub(rb"/\*!50017 DEFINER=\S+\*/ ", b"", text))
+    finally:
+        mariadb(server, f"DROP DATABASE IF EXISTS `{database}`")
+    log(f"{dump.name}: {dump.stat().st_size // 1024} KiB")
+    return dump
+
+
+def stores_for(
+    version: str, versions: list[str], postgres: bool, mariadb: bool, only: list[str]
+) -> list[str]:
     oldest_2x = min((v for v in versions if v.startswith("2.")), key=version_key, default=None)
     kinds = ["sqlite"]
     if version in FILE_STORE_VERSIONS or version == oldest_2x:
         kinds.append("file")
     if postgres and version in POSTGRES_VERSIONS:
         kinds.append("postgresql")
-    return kinds
+    if mariadb and version in MARIADB_VERSIONS:
+        kinds.append("mariadb")
+    return [kind for kind in kinds if not only or kind in only]
 
 
 def parent_main(args: argparse.Namespace) -> None:
@@ -367,20 +445,30 @@ def parent_main(args: argparse.Namespace) -> None:
     # (mlflow.source.name, no mlflow.source.git.commit) are the same on every machine and run.
     script = work / Path(__file__).name
     shutil.copyfile(__file__, script)
-    postgres = not args.no_postgres
+    only: list[str] = args.only or []
+    postgres = not args.no_postgres and (not only or "postgresql" in only)
     if postgres and not (shutil.which("psql") and shutil.which("pg_dump")):
         raise SystemExit("psql/pg_dump not found: install postgresql-client or pass --no-postgres")
+    maria = not args.no_mariadb and (not only or "mariadb" in only)
+    if maria and not (shutil.which("mariadb") and shutil.which("mariadb-dump")):
+        raise SystemExit("mariadb/mariadb-dump not found: install mariadb-client or pass "
+                         "--no-mariadb")
     made: list[Path] = []
     for version in args.versions:
         t0 = time.monotonic()
+        kinds = stores_for(version, args.versions, postgres, maria, only)
+        if not kinds:
+            continue
         python = ensure_venv(version, work)
-        for kind in stores_for(version, args.versions, postgres):
+        for kind in kinds:
             if kind == "sqlite":
                 made.append(make_sqlite(version, python, script, out, work))
             elif kind == "file":
                 made.append(make_file_store(version, python, script, out, work))
-            else:
+            elif kind == "postgresql":
                 made.append(make_postgres(version, python, script, out, work, args.postgres))
+            else:
+                made.append(make_mariadb(version, python, script, out, work, args.mariadb))
         log(f"{version}: done in {time.monotonic() - t0:.0f} s")
     total = 0
     for path in made:
@@ -869,9 +957,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="server URL, no database")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL dumps")
+    parser.add_argument("--mariadb", default=DEFAULT_MARIADB, help="server URL, no database")
+    parser.add_argument("--no-mariadb", action="store_true", help="skip the MariaDB dumps")
+    parser.add_argument("--only", nargs="+", choices=KINDS, help="write only these kinds of store")
     child = parser.add_argument_group("child mode (run inside a version's venv)")
     child.add_argument("--write-store", metavar="URI", help=argparse.SUPPRESS)
-    child.add_argument("--kind", choices=("sqlite", "file", "postgresql"), help=argparse.SUPPRESS)
+    child.add_argument("--kind", choices=KINDS, help=argparse.SUPPRESS)
     child.add_argument("--expected", type=Path, help=argparse.SUPPRESS)
     child.add_argument("--artifact-root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

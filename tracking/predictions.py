@@ -15,6 +15,7 @@ repository for anything else (S3, GCS, ...).
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,9 @@ import pandas as pd
 from analysis import frames as f
 from analysis.calibration import Predictions
 from tracking import keys
+from tracking.extras import missing_extra
+
+log = logging.getLogger("lossboard.tracking")
 
 PREDICTIONS_TAG = f.TAG_PREFIX + keys.TAG_PREDICTIONS
 MAX_PREDICTIONS_BYTES = 1 << 30
@@ -47,13 +51,16 @@ def load_predictions(runs: pd.DataFrame, tracking_uri: str,
         return {}
     fetch = _Fetch(tracking_uri)
     found: dict[str, Predictions] = {}
+    warned = False
     for done, (run_id, root, path) in enumerate(logged[
             [f.RUN_ID, f.ARTIFACT_URI, PREDICTIONS_TAG]].itertuples(index=False), start=1):
         try:
             with np.load(fetch(str(root), str(path)), allow_pickle=False) as saved:
                 found[str(run_id)] = (saved["proba"], saved["labels"])
-        except Exception:  # noqa: BLE001 - missing, unreadable or not ours: no calibration
-            pass
+        except Exception as error:  # missing, unreadable or not ours: no calibration
+            if (needed := missing_extra(error, f"predictions under {root}")) and not warned:
+                log.warning("%s; those runs get no calibration", needed)
+                warned = True
         if progress:
             progress(done)
     return found

@@ -18,6 +18,7 @@ from mlflow.entities import RunTag
 from mlflow.exceptions import MlflowException
 
 from tracking import keys
+from tracking.extras import missing_extra
 from tracking.reader import ReaderError, describe_failure
 from tracking.settings import without_password as redact
 
@@ -142,7 +143,13 @@ class ReviewWriter:
     def _call(self, action: Callable[[], T]) -> T:
         try:
             return action()
-        except MlflowException as error:
-            raise ReviewError(f"MLflow refused: {error.message}") from None
-        except OSError as error:
-            raise ReviewError(describe_failure(self.uri, error)) from None
+        except ReviewError:
+            raise
+        except Exception as error:
+            if needed := missing_extra(error, f"writing reviews to {self.uri.split(':')[0]}"):
+                raise ReviewError(needed) from None
+            if isinstance(error, MlflowException):
+                raise ReviewError(f"MLflow refused: {error.message}") from None
+            if isinstance(error, OSError):
+                raise ReviewError(describe_failure(self.uri, error)) from None
+            raise

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from mlflow import MlflowClient
 
+from tracking.extras import missing_extra
 from tracking.outbox import PendingRun, send
 from tracking.retry import Backoff, is_transient, single_attempt
 from tracking.settings import TrackingSettings
@@ -123,8 +124,10 @@ class Sender:
 
     def _on_failure(self, error: Exception) -> None:
         if not is_transient(error):
-            self.rejected = f"{type(error).__name__}: {error}"
-            log.error("tracking store refused run %r: %s", self.pending.run_name, error)
+            needed = missing_extra(error, f"writing to {self._settings.tracking_uri}")
+            self.rejected = needed or f"{type(error).__name__}: {error}"
+            log.error("tracking store refused run %r: %s", self.pending.run_name,
+                      needed or error)
             return
         if self._backoff.failures == 0:
             log.warning(

@@ -17,6 +17,7 @@ import pandas as pd
 from analysis import frames as f
 from analysis.metric_keys import relevant_keys
 from analysis.series import tidy_history
+from tracking.extras import missing_extra
 from tracking.reader import (
     ExperimentNotFound,
     ReaderBase,
@@ -50,9 +51,8 @@ class SqlReader(ReaderBase):
         try:
             self._conn = connect(uri)
         except ImportError as missing:
-            raise ReaderError(
-                f"reading {uri.split(':', 1)[0]} stores needs {missing.name}: "
-                "pip install 'lossboard[mysql]'") from None
+            raise ReaderError(missing_extra(missing, f"reading {uri.split(':', 1)[0]} stores")
+                              or f"cannot open {uri}: {missing}") from None
         except ReaderError:
             raise
         except Exception as error:

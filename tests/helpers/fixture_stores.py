@@ -13,12 +13,13 @@ from typing import Any
 import pandas as pd
 
 from analysis import frames as f
-from tests.helpers.stores import fresh_postgres_uri
+from tests.helpers.stores import fresh_mysql_uri, fresh_postgres_uri
 from tracking.reader import ExperimentData
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stores"
 SQLITE_STORES = sorted(FIXTURES.glob("mlflow-*.db"))
 POSTGRES_DUMPS = sorted(FIXTURES.glob("mlflow-*.postgresql.sql"))
+MARIADB_DUMPS = sorted(FIXTURES.glob("mlflow-*.mariadb.sql"))
 FILE_STORES = sorted(p for p in FIXTURES.glob("mlruns-*") if p.is_dir())
 SWEEP = "fixture-sweep"  # the experiment with every logging style
 _NUMBERS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -61,6 +62,38 @@ def postgres_dump(uri: str) -> str:
                          check=True, capture_output=True).stdout
     return "".join(line for line in out.splitlines(keepends=True)
                    if not line.startswith(("\\restrict", "\\unrestrict")))
+
+
+def _mariadb_args(uri: str) -> list[str]:
+    """The mariadb/mariadb-dump connection options for a ``mysql+pymysql://`` URI, and its
+    database last."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    args = ["--protocol=TCP", "-h", url.host or "127.0.0.1", "-P", str(url.port or 3306),
+            "--default-character-set=utf8mb4"]
+    if url.username:
+        args += ["-u", url.username]
+    if url.password:
+        args.append(f"--password={url.password}")
+    return [*args, str(url.database)]
+
+
+def restore_mariadb(dump: Path) -> str:
+    """A fresh database holding `dump`, fed to the mariadb client as mariadb-dump meant; its
+    URI."""
+    uri = fresh_mysql_uri()
+    subprocess.run(["mariadb", *_mariadb_args(uri)], input=dump.read_bytes(), check=True,
+                   capture_output=True)
+    return uri
+
+
+def mariadb_dump(uri: str) -> str:
+    """The database as mariadb-dump writes it (no comments, no date), to compare."""
+    return subprocess.run(
+        ["mariadb-dump", "--skip-comments", "--skip-dump-date", "--single-transaction",
+         "--skip-routines", "--order-by-primary", "--hex-blob", "--skip-extended-insert",
+         *_mariadb_args(uri)], check=True, capture_output=True).stdout.decode()
 
 
 def _number(value: object) -> float:
