@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from analysis.frames import EPOCH, METRIC, RUN_ID, VALUE
+from analysis.frames import DIVERGENCE_EPOCH, EPOCH, METRIC, RUN_ID, VALUE
 from analysis.groups import codes, group_starts, position_in_group
-from analysis.summary import (
-    ACCURACY,
-    BEST_ACCURACY_EPOCH,
-    BEST_LOSS_EPOCH,
-    LOSS,
-    final_and_best,
-    validation_curves,
-)
-
-DIVERGENCE_EPOCH: Final = "divergence_epoch"
-GAP: Final = "gap"
+from analysis.summary import ACCURACY, LOSS, validation_curves
 
 
 def _smooth(series: pd.Series, window: int) -> pd.Series:
@@ -116,13 +104,3 @@ def _first_streaks(both: pd.DataFrame, persistence: int,
     hit = hit[position[hit] >= persistence]  # the streak's first step starts inside the run
     first = group_starts(run[hit])
     return run[hit][first], epoch[hit - persistence][first]
-
-
-def best_epochs(curves: pd.DataFrame) -> pd.DataFrame:
-    """Per run: epoch of best validation loss, of best accuracy, and their gap (accuracy - loss).
-
-    A positive gap means accuracy kept improving after loss had bottomed out.
-    """
-    out = final_and_best(curves)[[BEST_LOSS_EPOCH, BEST_ACCURACY_EPOCH]].copy()
-    out[GAP] = out[BEST_ACCURACY_EPOCH] - out[BEST_LOSS_EPOCH]
-    return out

@@ -41,6 +41,34 @@ EPOCH: Final = "epoch"
 VALUE: Final = "value"
 TIMESTAMP: Final = "timestamp"
 
+# `table`: the comparison (analysis.report), one row per run, indexed by run_id; its columns are
+# also the fields of `lossboard compare --format json`
+PARENT_RUN_ID: Final = "parent_run_id"
+CHILD_RUNS: Final = "child_runs"  # runs that name this one their parent: a sweep's parent if > 0
+LOSS_KEY: Final = "loss_key"
+ACCURACY_KEY: Final = "accuracy_key"
+ACCURACY_DERIVED_FROM: Final = "accuracy_derived_from"  # the error-rate key, if accuracy is 1 - it
+ACCURACY_SCALE: Final = "accuracy_scale"  # 100: logged in percent
+TRAIN_LOSS_KEY: Final = "train_loss_key"
+TRAIN_ACCURACY_KEY: Final = "train_accuracy_key"
+TRAIN_ACCURACY_DERIVED_FROM: Final = "train_accuracy_derived_from"
+TRAIN_ACCURACY_SCALE: Final = "train_accuracy_scale"
+EPOCHS: Final = "epochs"
+EVALUATIONS: Final = "evaluations"  # validation points: epochs, or every N steps (HF Trainer)
+FINAL_LOSS: Final = "final_loss"
+FINAL_ACCURACY: Final = "final_accuracy"
+BEST_LOSS: Final = "best_loss"
+BEST_LOSS_EPOCH: Final = "best_loss_epoch"
+BEST_ACCURACY: Final = "best_accuracy"
+BEST_ACCURACY_EPOCH: Final = "best_accuracy_epoch"
+QUADRANT: Final = "quadrant"
+PARETO: Final = "pareto"
+DIVERGENCE_EPOCH: Final = "divergence_epoch"
+BASELINE_ACCURACY: Final = "baseline_accuracy"
+BASELINE_LIFT: Final = "baseline_lift"
+ECE: Final = "ece"
+CALIBRATED_LOSS: Final = "calibrated_loss"
+
 RUN_COLUMNS: Final = [RUN_ID, RUN_NAME, STATUS, START_TIME, END_TIME, EXPERIMENT_ID,
                       LIFECYCLE_STAGE, ARTIFACT_URI, STALE]
 HISTORY_COLUMNS: Final = [RUN_ID, KEY, SPLIT, METRIC, STEP, EPOCH, VALUE, TIMESTAMP]
@@ -52,10 +80,6 @@ HISTORY_DTYPES: Final = {
 }
 CURVE_DTYPES: Final = {RUN_ID: "category", SPLIT: "category", METRIC: "category", EPOCH: "float64",
                        VALUE: "float64"}
-
-
-def empty_runs() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in RUN_COLUMNS})
 
 
 def empty_history() -> pd.DataFrame:

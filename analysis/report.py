@@ -21,7 +21,7 @@ import pandas as pd
 from analysis import frames as f
 from analysis.divergence import divergence_by_run
 from analysis.series import build_curves, choose_keys_per_run
-from analysis.summary import EPOCHS, EVALUATIONS, epochs_reached, final_and_best
+from analysis.summary import epochs_reached, final_and_best
 from analysis.tradeoff import (
     OBJECTIVES,
     Recommendation,
@@ -31,11 +31,11 @@ from analysis.tradeoff import (
     recommend,
 )
 
-RUN_FIELDS = ["run_id", "run_name", "status", "parent_run_id", "children", "loss_key",
-              "accuracy_key", "accuracy_derived_from", "accuracy_scale", "epochs",
-              "evaluations", "final_loss", "final_accuracy", "best_loss", "best_loss_epoch",
-              "best_accuracy", "best_accuracy_epoch", "quadrant", "pareto", "divergence_epoch",
-              "baseline_accuracy", "ece", "calibrated_loss"]
+RUN_FIELDS = [f.RUN_ID, f.RUN_NAME, f.STATUS, f.PARENT_RUN_ID, f.CHILD_RUNS, f.LOSS_KEY,
+              f.ACCURACY_KEY, f.ACCURACY_DERIVED_FROM, f.ACCURACY_SCALE, f.EPOCHS,
+              f.EVALUATIONS, f.FINAL_LOSS, f.FINAL_ACCURACY, f.BEST_LOSS, f.BEST_LOSS_EPOCH,
+              f.BEST_ACCURACY, f.BEST_ACCURACY_EPOCH, f.QUADRANT, f.PARETO, f.DIVERGENCE_EPOCH,
+              f.BASELINE_ACCURACY, f.ECE, f.CALIBRATED_LOSS]
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ class Comparison:
     @property
     def has_metrics(self) -> bool:
         """Whether any run has both a validation loss and an accuracy series."""
-        return bool(self.table["loss_key"].notna().any() and
-                    self.table["accuracy_key"].notna().any())
+        return bool(self.table[f.LOSS_KEY].notna().any() and
+                    self.table[f.ACCURACY_KEY].notna().any())
 
 
 def _baseline(runs: pd.DataFrame) -> pd.Series:
@@ -71,15 +71,15 @@ def family(runs: pd.DataFrame) -> pd.DataFrame:
                else pd.Series(None, index=runs.index, dtype="object"))
     parents = pd.Series(parents.to_numpy(), index=runs[f.RUN_ID].to_numpy(), dtype="object")
     children = parents.dropna().value_counts().reindex(parents.index, fill_value=0)
-    return pd.DataFrame({"parent_run_id": parents.where(parents.notna(), None),
-                         "children": children.astype("int64")}).rename_axis(f.RUN_ID)
+    return pd.DataFrame({f.PARENT_RUN_ID: parents.where(parents.notna(), None),
+                         f.CHILD_RUNS: children.astype("int64")}).rename_axis(f.RUN_ID)
 
 
 def _epochs(table: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """Evaluations counted from the curves; epochs from the `epoch` metric where logged."""
-    table[EVALUATIONS] = table[EPOCHS].astype("Int64")
+    table[f.EVALUATIONS] = table[f.EPOCHS].astype("Int64")
     reached = epochs_reached(history).reindex(table.index)
-    table[EPOCHS] = reached.fillna(table[EPOCHS]).astype("float64").round().astype("Int64")
+    table[f.EPOCHS] = reached.fillna(table[f.EPOCHS]).astype("float64").round().astype("Int64")
     return table
 
 
@@ -93,18 +93,18 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     table = (base[[f.RUN_NAME, f.STATUS]].join(family(runs)).join(choices)
              .join(final_and_best(curves)))
     table = _epochs(table, history)
-    peers = table["children"] == 0  # a sweep's parent is never a candidate
-    loss, accuracy = table["final_loss"][peers], table["final_accuracy"][peers]
-    table["quadrant"] = quadrants(loss, accuracy).reindex(table.index)
-    table["pareto"] = pareto_front(loss, accuracy).reindex(table.index, fill_value=False)
-    table["divergence_epoch"] = divergence_by_run(curves)
-    table["baseline_accuracy"] = _baseline(base)
+    peers = table[f.CHILD_RUNS] == 0  # a sweep's parent is never a candidate
+    loss, accuracy = table[f.FINAL_LOSS][peers], table[f.FINAL_ACCURACY][peers]
+    table[f.QUADRANT] = quadrants(loss, accuracy).reindex(table.index)
+    table[f.PARETO] = pareto_front(loss, accuracy).reindex(table.index, fill_value=False)
+    table[f.DIVERGENCE_EPOCH] = divergence_by_run(curves)
+    table[f.BASELINE_ACCURACY] = _baseline(base)
     known = calibration or {}
-    table["ece"] = table.index.map(lambda r: known[r].ece if r in known else math.nan)
-    table["calibrated_loss"] = table.index.map(
+    table[f.ECE] = table.index.map(lambda r: known[r].ece if r in known else math.nan)
+    table[f.CALIBRATED_LOSS] = table.index.map(
         lambda r: known[r].calibrated_loss if r in known else math.nan)
-    table.insert(0, "run_id", table.index)
-    names = table[f.RUN_NAME].fillna(table["run_id"])
+    table.insert(0, f.RUN_ID, table.index)
+    names = table[f.RUN_NAME].fillna(table[f.RUN_ID])
     picks = {o: recommend(loss, accuracy, names, o) for o in OBJECTIVES}
     return Comparison(table[RUN_FIELDS], picks, disagreements(loss, accuracy), curves)
 

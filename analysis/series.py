@@ -22,9 +22,9 @@ from analysis.metric_keys import (
 # MLflow stores +/-inf clamped to the largest float; anything this large was an infinity.
 _CLAMPED = 1.7976931348623157e308
 
-CHOICE_COLUMNS = ["loss_key", "accuracy_key", "accuracy_derived_from", "accuracy_scale",
-                  "train_loss_key", "train_accuracy_key", "train_accuracy_derived_from",
-                  "train_accuracy_scale"]
+CHOICE_COLUMNS = [f.LOSS_KEY, f.ACCURACY_KEY, f.ACCURACY_DERIVED_FROM, f.ACCURACY_SCALE,
+                  f.TRAIN_LOSS_KEY, f.TRAIN_ACCURACY_KEY, f.TRAIN_ACCURACY_DERIVED_FROM,
+                  f.TRAIN_ACCURACY_SCALE]
 PERCENT = 100
 
 
@@ -68,15 +68,6 @@ def _latest(group: np.ndarray, epoch: np.ndarray, step: np.ndarray, timestamp: n
     return latest
 
 
-def latest_per_epoch(points: pd.DataFrame) -> pd.DataFrame:
-    """One point per (run, key, epoch), ordered by them."""
-    keys, names = codes(points[f.KEY])
-    group = codes(points[f.RUN_ID])[0] * len(names) + keys
-    return points.iloc[_latest(group, points[f.EPOCH].to_numpy(dtype="float64"),
-                               points[f.STEP].to_numpy(), points[f.TIMESTAMP].to_numpy(),
-                               points[f.VALUE].to_numpy(dtype="float64"))]
-
-
 def choose_keys_per_run(history: pd.DataFrame, loss_key: str | None = None,
                         accuracy_key: str | None = None) -> pd.DataFrame:
     """Per run: which keys are read as validation/train loss and accuracy (CHOICE_COLUMNS),
@@ -91,10 +82,10 @@ def choose_keys_per_run(history: pd.DataFrame, loss_key: str | None = None,
                            loss_key, accuracy_key) for row in signatures]
     choices = pd.DataFrame([chosen[i] for i in which.reshape(-1)], columns=CHOICE_COLUMNS,
                            index=pd.Index(run_ids.to_numpy(), name=f.RUN_ID))
-    chosen = pd.concat([choices["accuracy_key"], choices["train_accuracy_key"]])
+    chosen = pd.concat([choices[f.ACCURACY_KEY], choices[f.TRAIN_ACCURACY_KEY]])
     percent = percent_keys(history, chosen)
-    for scale, key in (("accuracy_scale", "accuracy_key"),
-                       ("train_accuracy_scale", "train_accuracy_key")):
+    for scale, key in ((f.ACCURACY_SCALE, f.ACCURACY_KEY),
+                       (f.TRAIN_ACCURACY_SCALE, f.TRAIN_ACCURACY_KEY)):
         choices[scale] = np.where(choices[key].isin(list(percent)), PERCENT, 1)
     return choices
 
@@ -116,20 +107,20 @@ def _choices_for(keys: dict[str, int], loss_key: str | None,
     val = choose_keys(keys, VAL, loss_key, accuracy_key)
     train = choose_keys(keys, TRAIN)
     return {
-        "loss_key": val.loss, "accuracy_key": val.accuracy,
-        "accuracy_derived_from": val.accuracy if val.accuracy_from_error else None,
-        "accuracy_scale": 1,
-        "train_loss_key": train.loss, "train_accuracy_key": train.accuracy,
-        "train_accuracy_derived_from": train.accuracy if train.accuracy_from_error else None,
-        "train_accuracy_scale": 1,
+        f.LOSS_KEY: val.loss, f.ACCURACY_KEY: val.accuracy,
+        f.ACCURACY_DERIVED_FROM: val.accuracy if val.accuracy_from_error else None,
+        f.ACCURACY_SCALE: 1,
+        f.TRAIN_LOSS_KEY: train.loss, f.TRAIN_ACCURACY_KEY: train.accuracy,
+        f.TRAIN_ACCURACY_DERIVED_FROM: train.accuracy if train.accuracy_from_error else None,
+        f.TRAIN_ACCURACY_SCALE: 1,
     }
 
 
-ROLES = [("loss_key", VAL, LOSS, None, None),
-         ("accuracy_key", VAL, ACCURACY, "accuracy_derived_from", "accuracy_scale"),
-         ("train_loss_key", TRAIN, LOSS, None, None),
-         ("train_accuracy_key", TRAIN, ACCURACY, "train_accuracy_derived_from",
-          "train_accuracy_scale")]
+ROLES = [(f.LOSS_KEY, VAL, LOSS, None, None),
+         (f.ACCURACY_KEY, VAL, ACCURACY, f.ACCURACY_DERIVED_FROM, f.ACCURACY_SCALE),
+         (f.TRAIN_LOSS_KEY, TRAIN, LOSS, None, None),
+         (f.TRAIN_ACCURACY_KEY, TRAIN, ACCURACY, f.TRAIN_ACCURACY_DERIVED_FROM,
+          f.TRAIN_ACCURACY_SCALE)]
 
 
 def _plan(choices: pd.DataFrame) -> pd.DataFrame:

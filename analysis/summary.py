@@ -7,24 +7,30 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from analysis.frames import EPOCH, KEY, METRIC, RUN_ID, SPLIT, VALUE
+from analysis.frames import (
+    BASELINE_LIFT,
+    BEST_ACCURACY,
+    BEST_ACCURACY_EPOCH,
+    BEST_LOSS,
+    BEST_LOSS_EPOCH,
+    EPOCH,
+    EPOCHS,
+    FINAL_ACCURACY,
+    FINAL_LOSS,
+    KEY,
+    METRIC,
+    RUN_ID,
+    SPLIT,
+    VALUE,
+)
 from analysis.metric_keys import EPOCH_KEY
 
 VAL: Final = "val"
 LOSS: Final = "loss"
 ACCURACY: Final = "accuracy"
 
-EPOCHS: Final = "epochs"
-EVALUATIONS: Final = "evaluations"  # validation points: epochs, or every N steps (HF Trainer)
-FINAL_LOSS: Final = "final_loss"
-FINAL_ACCURACY: Final = "final_accuracy"
-BEST_LOSS: Final = "best_loss"
-BEST_LOSS_EPOCH: Final = "best_loss_epoch"
-BEST_ACCURACY: Final = "best_accuracy"
-BEST_ACCURACY_EPOCH: Final = "best_accuracy_epoch"
 SUMMARY_COLUMNS: Final = [EPOCHS, FINAL_LOSS, FINAL_ACCURACY, BEST_LOSS, BEST_LOSS_EPOCH,
                           BEST_ACCURACY, BEST_ACCURACY_EPOCH]
-BASELINE_LIFT: Final = "baseline_lift"
 
 
 def validation_curves(curves: pd.DataFrame) -> pd.DataFrame:

@@ -23,8 +23,8 @@ from tracking.settings import SettingsError
 DESCRIPTION = ("Compare the runs of an experiment where validation loss and accuracy disagree: "
                "final and best values, quadrant, Pareto front, divergence epoch, baseline, "
                "calibration, and a recommended run per objective.")
-TABLE_COLUMNS = ["run_name", "status", "epochs", "final_loss", "final_accuracy", "quadrant",
-                 "pareto", "divergence_epoch", "baseline_accuracy", "ece", "calibrated_loss"]
+TABLE_COLUMNS = [f.RUN_NAME, f.STATUS, f.EPOCHS, f.FINAL_LOSS, f.FINAL_ACCURACY, f.QUADRANT,
+                 f.PARETO, f.DIVERGENCE_EPOCH, f.BASELINE_ACCURACY, f.ECE, f.CALIBRATED_LOSS]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from analysis import frames as f
 from dashboard.state import ViewState
 from dashboard.table import RUN_COLUMNS
 from dashboard.views import View
@@ -42,7 +43,7 @@ def runs_frame(view: View) -> pd.DataFrame:
     """The table as shown, with readable headers, run id last."""
     titles = {field: title for field, title, _ in RUN_COLUMNS}
     frame = pd.DataFrame(view.rows)
-    ordered = [c for c in frame.columns if c != "run_id"] + ["run_id"]
+    ordered = [c for c in frame.columns if c != f.RUN_ID] + [f.RUN_ID]
     return frame[ordered].rename(columns=lambda c: titles.get(c, c.removeprefix("params.")))
 
 

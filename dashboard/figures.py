@@ -126,27 +126,27 @@ def tradeoff_figure(table: pd.DataFrame, selected: Collection[str] = (),
     selected runs ringed, `pairs` of runs that disagree joined by a dotted line. A sweep's
     parent run is not drawn: it is not a candidate (its children are)."""
     figure = go.Figure()
-    known = table[table["children"] == 0].dropna(subset=["final_loss", "final_accuracy"])
+    known = table[table[f.CHILD_RUNS] == 0].dropna(subset=[f.FINAL_LOSS, f.FINAL_ACCURACY])
     chosen = set(selected)
-    _add_disagreements(figure, known.set_index("run_id"), pairs)
-    for quadrant, rows in known.groupby("quadrant", sort=True):
-        ringed = rows["run_id"].isin(chosen).to_numpy()
+    _add_disagreements(figure, known.set_index(f.RUN_ID), pairs)
+    for quadrant, rows in known.groupby(f.QUADRANT, sort=True):
+        ringed = rows[f.RUN_ID].isin(chosen).to_numpy()
         figure.add_trace(go.Scatter(
-            x=rows["final_loss"].to_numpy(), y=rows["final_accuracy"].to_numpy(),
-            mode="markers", name=str(quadrant), customdata=rows["run_id"].to_numpy(),
-            text=[plain(n) for n in rows["run_name"]], hovertemplate="%{text}<br>loss %{x:.4f}"
+            x=rows[f.FINAL_LOSS].to_numpy(), y=rows[f.FINAL_ACCURACY].to_numpy(),
+            mode="markers", name=str(quadrant), customdata=rows[f.RUN_ID].to_numpy(),
+            text=[plain(n) for n in rows[f.RUN_NAME]], hovertemplate="%{text}<br>loss %{x:.4f}"
             "<br>accuracy %{y:.4f}<extra></extra>",
             marker={"size": _one_or_each(np.where(ringed, 16, 11)),
                     "opacity": _one_or_each(np.where(ringed | (not chosen), 1.0, 0.35)),
                     "line": {"width": _one_or_each(np.where(ringed, 3, 0)), "color": "black"},
                     "color": QUADRANT_COLOURS.get(str(quadrant))}))
-    front = known[known["pareto"]].sort_values("final_loss")
-    figure.add_trace(go.Scatter(x=front["final_loss"].to_numpy(),
-                                y=front["final_accuracy"].to_numpy(), mode="lines",
+    front = known[known[f.PARETO]].sort_values(f.FINAL_LOSS)
+    figure.add_trace(go.Scatter(x=front[f.FINAL_LOSS].to_numpy(),
+                                y=front[f.FINAL_ACCURACY].to_numpy(), mode="lines",
                                 name="Pareto front", line={"color": "black", "dash": "dot"}))
     if not known.empty:
-        figure.add_vline(x=float(known["final_loss"].median()), line={"color": "#bbbbbb"})
-        figure.add_hline(y=float(known["final_accuracy"].median()), line={"color": "#bbbbbb"})
+        figure.add_vline(x=float(known[f.FINAL_LOSS].median()), line={"color": "#bbbbbb"})
+        figure.add_hline(y=float(known[f.FINAL_ACCURACY].median()), line={"color": "#bbbbbb"})
     figure.update_layout(title="final validation loss vs accuracy (lines: medians; click a "
                                "point to select it)", uirevision="tradeoff",
                          xaxis_title="validation loss (lower is better)",
@@ -165,7 +165,7 @@ def _add_disagreements(figure: go.Figure, known: pd.DataFrame,
                        pairs: Iterable[tuple[str, str]]) -> None:
     """One trace of dotted segments: each pair where one run has the higher accuracy and the
     other the lower loss."""
-    loss, accuracy = known["final_loss"], known["final_accuracy"]
+    loss, accuracy = known[f.FINAL_LOSS], known[f.FINAL_ACCURACY]
     x: list[float | None] = []
     y: list[float | None] = []
     for a, b in pairs:

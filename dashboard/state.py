@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from analysis import frames as f
 from analysis.tradeoff import OBJECTIVES
 from dashboard import ids
 
@@ -121,7 +122,7 @@ def next_state(current: ViewState, trigger: object, search: object,
     if trigger == ids.RUNS_TABLE:
         rows = event if isinstance(event, list) else []
         return replace(current, selected=run_ids(
-            [r.get("run_id") for r in rows if isinstance(r, dict)]))
+            [r.get(f.RUN_ID) for r in rows if isinstance(r, dict)]))
     if trigger == ids.TRADEOFF:
         return current.toggled(clicked_run(event))
     if trigger in (ids.LOSS_CURVES, ids.ACCURACY_CURVES):

@@ -24,21 +24,21 @@ GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "header
                 "animateRows": False, "enableCellTextSelection": True}
 
 RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
-    ("run_name", "run", {**TEXT, "pinned": "left", "minWidth": 200}),
-    ("status", "status", TEXT),
-    ("review", "review", {**TEXT, "minWidth": 220}),
-    ("final_loss", "final val loss", NUMBER),
-    ("final_accuracy", "final val accuracy", NUMBER),
-    ("best_loss", "best val loss", NUMBER),
-    ("best_loss_epoch", "best-loss epoch", WHOLE),
-    ("best_accuracy", "best val accuracy", NUMBER),
-    ("best_accuracy_epoch", "best-accuracy epoch", WHOLE),
-    ("quadrant", "quadrant", TEXT),
-    ("pareto", "Pareto", TEXT),
-    ("divergence_epoch", "divergence epoch", WHOLE),
-    ("lift", "lift over majority", NUMBER),
-    ("epochs", "epochs", WHOLE),
+    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 200}),
+    (f.STATUS, "status", TEXT),
     ("parent", "parent run", TEXT),  # shown only when some run is a sweep's child
+    ("review", "review", {**TEXT, "minWidth": 220}),
+    (f.FINAL_LOSS, "final val loss", NUMBER),
+    (f.FINAL_ACCURACY, "final val accuracy", NUMBER),
+    (f.BEST_LOSS, "best val loss", NUMBER),
+    (f.BEST_LOSS_EPOCH, "best-loss epoch", WHOLE),
+    (f.BEST_ACCURACY, "best val accuracy", NUMBER),
+    (f.BEST_ACCURACY_EPOCH, "best-accuracy epoch", WHOLE),
+    (f.QUADRANT, "quadrant", TEXT),
+    (f.PARETO, "Pareto", TEXT),
+    (f.DIVERGENCE_EPOCH, "divergence epoch", WHOLE),
+    ("lift", "lift over majority", NUMBER),
+    (f.EPOCHS, "epochs", WHOLE),
 ]
 
 
@@ -71,14 +71,14 @@ def review_text(runs: pd.DataFrame) -> pd.Series:
 def table_rows(table: pd.DataFrame, runs: pd.DataFrame,
                param_columns: list[str]) -> list[dict[str, Any]]:
     """JSON-ready rows keyed by run_id (the grid's row id); missing numbers are None."""
-    names = table.set_index("run_id")[f.RUN_NAME]
-    rows = table.assign(lift=table["final_accuracy"] - table["baseline_accuracy"],
-                        pareto=table["pareto"].map({True: "yes", False: ""}),
+    names = table.set_index(f.RUN_ID)[f.RUN_NAME]
+    rows = table.assign(lift=table[f.FINAL_ACCURACY] - table[f.BASELINE_ACCURACY],
+                        pareto=table[f.PARETO].map({True: "yes", False: ""}),
                         review=review_text(runs),
-                        parent=table["parent_run_id"].map(names).fillna(table["parent_run_id"]))
+                        parent=table[f.PARENT_RUN_ID].map(names).fillna(table[f.PARENT_RUN_ID]))
     params = runs.set_index(f.RUN_ID)[param_columns].astype("string")
-    rows = rows.reset_index(drop=True).join(params, on="run_id")
-    fields = ["run_id", *(field for field, _, _ in RUN_COLUMNS), *param_columns]
+    rows = rows.reset_index(drop=True).join(params, on=f.RUN_ID)
+    fields = [f.RUN_ID, *(field for field, _, _ in RUN_COLUMNS), *param_columns]
     return [{str(k): _cell(v) for k, v in record.items()}
             for record in rows[fields].to_dict(orient="records")]
 

@@ -105,11 +105,11 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
           smoothing: float, log_loss: bool, keys: list[str], webgl: bool) -> View:
     table = comparison.table
     curves = thin(smooth(comparison.curves, smoothing), MAX_POINTS_PER_LINE)
-    names = table["run_name"].fillna(table["run_id"])  # the table is indexed by run id
+    names = table[f.RUN_NAME].fillna(table[f.RUN_ID])  # the table is indexed by run id
     selected = [r for r in state.selected if r in names.index]
-    baselines = table["baseline_accuracy"].dropna()
+    baselines = table[f.BASELINE_ACCURACY].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
-    divergence = table["divergence_epoch"]  # indexed by run id
+    divergence = table[f.DIVERGENCE_EPOCH]  # indexed by run id
     pick = comparison.recommended[state.objective]
     params = distinguishing_params(runs)
     calibration, notes = _calibration(reader, state, runs, comparison, names)
@@ -119,7 +119,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         curves_figure(curves, names, "accuracy", selected=selected, baseline=baseline,
                       webgl=webgl),
         tradeoff_figure(table, selected, _pairs(comparison, selected)), calibration, notes,
-        column_defs(params, bool(table["parent_run_id"].notna().any())),
+        column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any())),
         table_rows(table, runs, params), keys,
         pick.reason if pick else "No run qualifies.", message=_size_note(len(table)),
         live=bool(((runs[f.STATUS] == "RUNNING") & ~runs[f.STALE].astype(bool)).any()))

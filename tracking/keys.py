@@ -39,14 +39,6 @@ def metric_key(split: str, metric: str) -> str:
     return f"{split}_{metric}"
 
 
-def parse_key(key: str) -> tuple[str, str] | None:
-    """Inverse of `metric_key`: "val_loss" -> ("val", "loss"); None for any other key."""
-    split, sep, metric = key.partition("_")
-    if sep and split in SPLITS and metric in METRICS:
-        return split, metric
-    return None
-
-
 # Model-selection review, written by the dashboard (tracking.review).
 REVIEW_PREFIX: Final = "lossboard.review."
 TAG_REVIEW_STATUS: Final = REVIEW_PREFIX + "status"  # "selected"

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from analysis import frames as f
 from tests.helpers.stores import fresh_mysql_uri, fresh_postgres_uri
-from tracking.reader import ExperimentData
+from tracking.reader import ExperimentData, ExperimentNotFound, RunReader
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stores"
 SQLITE_STORES = sorted(FIXTURES.glob("mlflow-*.db"))
@@ -24,6 +25,28 @@ FILE_STORES = sorted(p for p in FIXTURES.glob("mlruns-*") if p.is_dir())
 SWEEP = "fixture-sweep"  # the experiment with every logging style
 _NUMBERS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _CLAMPED = 1.7976931348623157e308  # database stores keep +/-inf as the largest float
+
+
+def store_state(path: Path) -> tuple[bytes, list[str]]:
+    """A SQLite store's bytes and its folder's listing (a -journal or -wal file would show)."""
+    return path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
+
+
+def assert_reads_as_its_release_reported(reader: RunReader, report: dict[str, Any]) -> None:
+    """Every active experiment's runs (deleted ones included) and full history as the release
+    that wrote the store reported them; deleted experiments not found by name or by id."""
+    active = sorted(e["name"] for e in report["experiments"] if e["lifecycle_stage"] == "active")
+    assert reader.experiment_names() == active
+    for name in active:
+        data = reader.read(name, include_deleted=True, extra_keys=all_keys(report))
+        runs, history = actual_frames(data)
+        want_runs, want_history = expected_frames(report, name)
+        assert runs.to_dict(orient="records") == want_runs.to_dict(orient="records"), name
+        assert history.equals(want_history), name
+    deleted = [e for e in report["experiments"] if e["lifecycle_stage"] == "deleted"]
+    for gone in (name for e in deleted for name in (e["name"], e["experiment_id"])):
+        with pytest.raises(ExperimentNotFound, match=f"no active experiment named '{gone}'"):
+            reader.read(gone)
 
 
 def expected(store: Path) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from tests.helpers.fixture_stores import (
     SWEEP,
     actual_frames,
     all_keys,
+    assert_reads_as_its_release_reported,
     copy_of,
     expected,
     expected_frames,
@@ -36,7 +37,6 @@ from tracking.file_reader import FileReader, supports
 from tracking.open import open_reader
 from tracking.reader import (
     ExperimentData,
-    ExperimentNotFound,
     InvalidFilter,
     ReaderError,
     StoreUnreachable,
@@ -93,18 +93,7 @@ def test_file_stores_of_2x_releases_read_as_mlflow_reports_them(
     report = expected(fixture)
     reader = open_reader(str(store) if form == "path" else "file://" + str(store))
     assert isinstance(reader, FileReader)
-    active = sorted(e["name"] for e in report["experiments"] if e["lifecycle_stage"] == "active")
-    assert reader.experiment_names() == active
-    for name in active:
-        data = reader.read(name, include_deleted=True, extra_keys=all_keys(report))
-        runs, history = actual_frames(data)
-        want_runs, want_history = expected_frames(report, name)
-        assert runs.to_dict(orient="records") == want_runs.to_dict(orient="records"), name
-        assert history.equals(want_history), name
-    for gone in [e for e in report["experiments"] if e["lifecycle_stage"] == "deleted"]:
-        for named in (gone["name"], gone["experiment_id"]):
-            with pytest.raises(ExperimentNotFound, match=f"no active experiment named '{named}'"):
-                reader.read(named)
+    assert_reads_as_its_release_reported(reader, report)
     sweep = reader.read(SWEEP).runs.set_index(f.RUN_NAME)
     assert "deleted-run" not in sweep.index
     assert sweep.loc["still-running", f.STATUS] == "RUNNING"

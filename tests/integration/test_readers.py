@@ -14,6 +14,7 @@ import pytest
 from mlflow import MlflowClient
 
 from analysis import frames as f
+from tests.helpers.fixture_stores import store_state
 from tests.helpers.mlflow_server import MlflowServer
 from tests.helpers.stores import (
     EXPERIMENT,
@@ -194,12 +195,6 @@ def test_a_long_lived_reader_sees_what_is_written_after_it_opened(
     client.delete_run(run.info.run_id)
 
 
-def sqlite_bytes(uri: str) -> tuple[bytes, list[str]]:
-    """The store file's bytes and its folder's listing (SQLite's -wal or -journal included)."""
-    path = Path(uri.removeprefix("sqlite:///"))
-    return path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
-
-
 def test_a_store_lacking_a_column_read_is_one_line_and_left_as_it_was(
         sqlite_store: str, tmp_path: Path) -> None:
     import sqlite3
@@ -208,7 +203,7 @@ def test_a_store_lacking_a_column_read_is_one_line_and_left_as_it_was(
     with sqlite3.connect(tmp_path / "renamed.db") as conn:
         conn.execute("ALTER TABLE runs RENAME COLUMN artifact_uri TO artifact_location")
     uri = f"sqlite:///{tmp_path / 'renamed.db'}"
-    before = sqlite_bytes(uri)
+    before = store_state(tmp_path / "renamed.db")
     for opener in (SqlReader, open_reader):  # no fallback to MLflow's client: it would migrate
         with pytest.raises(SchemaMismatch) as raised:
             opener(uri)
@@ -216,7 +211,7 @@ def test_a_store_lacking_a_column_read_is_one_line_and_left_as_it_was(
         assert "\n" not in message and message.endswith("lacks what Lossboard reads: "
                                                          "runs.artifact_uri")
         assert f"MLflow schema revision {installed_schema().head}, this MLflow's own" in message
-    assert sqlite_bytes(uri) == before
+    assert store_state(tmp_path / "renamed.db") == before
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "mysql"])

@@ -20,20 +20,18 @@ from tests.helpers.fixture_stores import (
     POSTGRES_DUMPS,
     SQLITE_STORES,
     SWEEP,
-    actual_frames,
-    all_keys,
+    assert_reads_as_its_release_reported,
     copy_of,
     expected,
-    expected_frames,
     mariadb_dump,
     postgres_dump,
     restore_mariadb,
     restore_postgres,
+    store_state,
     version_of,
 )
 from tracking.cache import CachedReader
 from tracking.open import open_reader
-from tracking.reader import ExperimentNotFound, RunReader
 from tracking.review import ReviewError, ReviewWriter
 from tracking.sql_reader import SqlReader
 from tracking.sql_schema import installed_schema
@@ -47,26 +45,6 @@ def is_current(fixture: Path) -> bool:
     return bool(expected(fixture)["schema_revision"] == installed_schema().head)
 
 
-def store_state(path: Path) -> tuple[bytes, list[str]]:
-    """The store file's bytes and its folder's listing (a -journal or -wal file would show)."""
-    return path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
-
-
-def assert_reads_as_its_release_reported(reader: RunReader, report: dict) -> None:
-    active = sorted(e["name"] for e in report["experiments"] if e["lifecycle_stage"] == "active")
-    assert reader.experiment_names() == active
-    for name in active:
-        data = reader.read(name, include_deleted=True, extra_keys=all_keys(report))
-        runs, history = actual_frames(data)
-        want_runs, want_history = expected_frames(report, name)
-        assert runs.to_dict(orient="records") == want_runs.to_dict(orient="records"), name
-        assert history.equals(want_history), name
-    deleted = [e for e in report["experiments"] if e["lifecycle_stage"] == "deleted"]
-    for gone in (name for e in deleted for name in (e["name"], e["experiment_id"])):
-        with pytest.raises(ExperimentNotFound):  # by name or by id
-            reader.read(gone)
-
-
 def assert_real_logging_styles_read_right(answer: dict) -> None:
     """Percent accuracy, a sweep's parent re-logging its best child, HF-style evaluation every
     50 steps: as `lossboard compare --format json` reports the fixture sweep."""
@@ -75,7 +53,7 @@ def assert_real_logging_styles_read_right(answer: dict) -> None:
     percent = runs["percent-accuracy"]
     assert percent["accuracy_scale"] == 100 and percent["final_accuracy"] == pytest.approx(0.978)
     parent = runs["sweep-parent"]
-    assert parent["children"] == 3 and parent["quadrant"] is None and not parent["pareto"]
+    assert parent["child_runs"] == 3 and parent["quadrant"] is None and not parent["pareto"]
     assert parent["run_id"] not in answer["recommended"].values()
     assert all(parent["run_id"] not in pair for pair in answer["disagreements"])
     assert runs["trial-0"]["parent_run_id"] == parent["run_id"] and runs["trial-0"]["quadrant"]

@@ -3,13 +3,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from analysis.divergence import (
     DIVERGENCE_EPOCH,
-    GAP,
-    best_epochs,
     divergence_by_run,
     divergence_epoch,
 )
@@ -22,7 +18,6 @@ from analysis.frames import (
     SPLIT,
     VALUE,
 )
-from analysis.summary import BEST_ACCURACY_EPOCH, BEST_LOSS_EPOCH
 
 EPOCHS = np.arange(41.0)
 # Integers, so the medians compare exactly. Loss falls 2 a step to 60 at epoch 20, then rises
@@ -120,46 +115,3 @@ def test_divergence_by_run_reads_the_validation_split_only() -> None:
     assert divergence_by_run(curves, window=1)["over"] == 20.0
 
 
-def test_best_epochs_and_their_gap() -> None:
-    curves = pd.concat([
-        curves_of("over", "val", "loss", OVERFIT_LOSS),
-        curves_of("over", "val", "accuracy", PLATEAU_ACCURACY),
-        curves_of("late", "val", "loss", pd.Series([3.0, 2.0, 2.0, 4.0])),
-        curves_of("late", "val", "accuracy", pd.Series([0.5, 0.6, 0.7, 0.7])),
-        curves_of("early", "val", "loss", pd.Series([3.0, 2.0, 1.0])),
-        curves_of("early", "val", "accuracy", pd.Series([0.9, 0.8, 0.7])),
-    ]).astype(CURVE_DTYPES)
-    got = best_epochs(curves)
-    assert list(got.columns) == [BEST_LOSS_EPOCH, BEST_ACCURACY_EPOCH, GAP]
-    # over: loss bottoms at 20; accuracy first reaches its 70 plateau at 20 -> gap 0
-    # late: loss 2.0 first at 1; accuracy 0.7 first at 2 -> gap 1
-    # early: loss best at 2; accuracy best at 0 -> gap -2
-    assert got.to_dict("index") == {
-        "early": {BEST_LOSS_EPOCH: 2.0, BEST_ACCURACY_EPOCH: 0.0, GAP: -2.0},
-        "late": {BEST_LOSS_EPOCH: 1.0, BEST_ACCURACY_EPOCH: 2.0, GAP: 1.0},
-        "over": {BEST_LOSS_EPOCH: 20.0, BEST_ACCURACY_EPOCH: 20.0, GAP: 0.0},
-    }
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.floats(0, 2), st.just(math.nan)), min_size=0, max_size=14),
-                min_size=1, max_size=6),
-       st.integers(1, 4), st.integers(1, 4))
-def test_all_runs_at_once_matches_run_by_run(series: list[list[float]], window: int,
-                                             persistence: int) -> None:
-    """The vectorised divergence_by_run gives exactly what divergence_epoch gives per run."""
-    rows = []
-    for i, values in enumerate(series):
-        for epoch, value in enumerate(values, start=1):
-            accuracy = 0.5 + 0.1 * math.sin(epoch * (i + 1)) if epoch % 5 else math.nan
-            rows += [(f"r{i}", "val", "loss", float(epoch), value),
-                     (f"r{i}", "val", "accuracy", float(epoch), accuracy)]
-    curves = pd.DataFrame(rows, columns=[RUN_ID, SPLIT, METRIC, EPOCH, VALUE]).astype(
-        CURVE_DTYPES)
-    found = divergence_by_run(curves, window, persistence)
-    for run, part in curves.groupby(RUN_ID):
-        by_metric = {m: pd.Series(g[VALUE].to_numpy(float), index=g[EPOCH].to_numpy(float))
-                     for m, g in part.groupby(METRIC)}
-        expected = divergence_epoch(by_metric["loss"], by_metric["accuracy"], window, persistence)
-        got = found[str(run)]
-        assert (math.isnan(got) and expected is None) or got == expected, (run, got, expected)

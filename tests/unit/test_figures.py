@@ -16,7 +16,7 @@ TABLE = pd.DataFrame({  # the comparison table's columns the trade-off scatter r
     "run_id": ["a", "b", "c"], "run_name": ["<b>a</b>", "b", "c"],
     "final_loss": [0.1, 0.4, 0.5], "final_accuracy": [0.9, 0.95, 0.7],
     "quadrant": ["high-accuracy/low-loss", "high-accuracy/high-loss", "low-accuracy/high-loss"],
-    "pareto": [True, True, False], "children": [0, 0, 0]})
+    "pareto": [True, True, False], "child_runs": [0, 0, 0]})
 
 
 def test_curves_one_line_per_run_and_split_validation_solid_train_dashed() -> None:
@@ -106,7 +106,7 @@ def test_tradeoff_rings_the_selection_and_joins_disagreeing_pairs() -> None:
 def test_a_sweeps_parent_is_not_a_point_on_the_tradeoff() -> None:
     with_parent = pd.concat([TABLE, pd.DataFrame({
         "run_id": ["p"], "run_name": ["sweep"], "final_loss": [0.1], "final_accuracy": [0.95],
-        "quadrant": [None], "pareto": [False], "children": [3]})], ignore_index=True)
+        "quadrant": [None], "pareto": [False], "child_runs": [3]})], ignore_index=True)
     drawn = {run for trace in tradeoff_figure(with_parent).data
              for run in (trace.customdata if trace.customdata is not None else [])}
     assert drawn == {"a", "b", "c"}

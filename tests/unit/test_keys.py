@@ -8,20 +8,14 @@ from tracking import keys
     [("train", "loss", "train_loss"), ("train", "accuracy", "train_accuracy"),
      ("val", "loss", "val_loss"), ("val", "accuracy", "val_accuracy")],
 )
-def test_metric_key_and_parse_key_are_inverse(split: str, metric: str, key: str) -> None:
+def test_metric_key_names_the_split_and_metric(split: str, metric: str, key: str) -> None:
     assert keys.metric_key(split, metric) == key
-    assert keys.parse_key(key) == (split, metric)
 
 
 def test_named_constants_follow_the_convention() -> None:
     assert [keys.TRAIN_LOSS, keys.TRAIN_ACCURACY, keys.VAL_LOSS, keys.VAL_ACCURACY] == [
         keys.metric_key(s, m) for s in keys.SPLITS for m in keys.METRICS
     ]
-
-
-@pytest.mark.parametrize("key", ["loss", "val_f1", "test_loss", "val_loss_ema", "valloss", ""])
-def test_parse_key_ignores_other_keys(key: str) -> None:
-    assert keys.parse_key(key) is None
 
 
 def test_metric_key_rejects_unknown_split() -> None:

@@ -85,7 +85,7 @@ def test_a_sweeps_parent_is_listed_but_never_a_candidate() -> None:
     names = {"parent": "sweep", **{c: c for c in children}}
     comparison = compare(runs_frame(names, {c: "parent" for c in children}), history(points))
     table = comparison.table
-    assert table.loc["parent", "children"] == 4 and table.loc["c1", "parent_run_id"] == "parent"
+    assert table.loc["parent", "child_runs"] == 4 and table.loc["c1", "parent_run_id"] == "parent"
     assert pd.isna(table.loc["parent", "quadrant"]) and not table.loc["parent", "pareto"]
     assert {p.run_id for p in comparison.recommended.values() if p} == {"c3", "c4"}
     assert all("parent" not in pair for pair in comparison.disagreements)

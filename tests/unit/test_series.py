@@ -11,7 +11,6 @@ from analysis.series import (
     assign_epochs,
     build_curves,
     choose_keys_per_run,
-    latest_per_epoch,
     restore_infinities,
 )
 
@@ -58,7 +57,7 @@ def test_steps_between_epoch_marks_take_the_earlier_mark() -> None:
 def test_duplicate_steps_keep_mlflows_latest_value() -> None:
     frame = history([("r", "val_loss", 1, 0.5, 10), ("r", "val_loss", 1, 0.4, 20),
                      ("r", "val_loss", 2, 0.3, 5), ("r", "val_loss", 2, 0.2, 5)])
-    got = latest_per_epoch(frame)
+    got = build_curves(frame, choose_keys_per_run(frame))
     assert sorted(zip(got[f.EPOCH], got[f.VALUE], strict=True)) == [(1.0, 0.4), (2.0, 0.3)]
 
 

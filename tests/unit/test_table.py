@@ -17,7 +17,7 @@ TABLE = pd.DataFrame({
     "best_accuracy_epoch": pd.array([4, 1], dtype="Int64"), "quadrant": ["x", None],
     "pareto": [True, False], "divergence_epoch": [5.0, math.nan],
     "baseline_accuracy": [0.6, 0.6], "epochs": pd.array([10, 2], dtype="Int64"),
-    "parent_run_id": [None, "a"], "children": [1, 0],
+    "parent_run_id": [None, "a"], "child_runs": [1, 0],
 }).set_index("run_id", drop=False)
 
 
