@@ -1,12 +1,11 @@
 """Reading an experiment's runs and histories: one interface, whatever the tracking store.
 
-The readers (`sql_reader`, `rest_reader`, `client_reader`) implement `RunReader`;
+The readers (`sql_reader`, `file_reader`, `rest_reader`, `client_reader`) implement `RunReader`;
 `tracking.open.open_reader(uri)` picks one for a URI.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from analysis import frames as f
 from analysis.calibration import Predictions
 
 STALE_AFTER_SECONDS = 3600.0
-log = logging.getLogger("lossboard.tracking")
 
 
 class ReaderError(Exception):
