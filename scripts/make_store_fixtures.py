@@ -230,6 +230,15 @@ def with_database(url: str, database: str, scheme: str | None = None) -> str:
     )
 
 
+def dump_outputs(out: Path, version: str, kind: str) -> tuple[Path, Path, str]:
+    """A database store's dump and expected file (old ones removed), and its database's name."""
+    dump = out / f"mlflow-{version}.{kind}.sql"
+    expected = out / f"{dump.name}.expected.json"
+    remove_path(dump)
+    remove_path(expected)
+    return dump, expected, "lossboard_fixture_" + version.replace(".", "_")
+
+
 def psql(admin_url: str, sql: str) -> None:
     run(["psql", "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-d", admin_url, "-c", sql])
 
@@ -237,11 +246,7 @@ def psql(admin_url: str, sql: str) -> None:
 def make_postgres(
     version: str, python: Path, child: Path, out: Path, work: Path, server: str
 ) -> Path:
-    dump = out / f"mlflow-{version}.postgresql.sql"
-    expected = out / f"{dump.name}.expected.json"
-    remove_path(dump)
-    remove_path(expected)
-    database = "lossboard_fixture_" + version.replace(".", "_")
+    dump, expected, database = dump_outputs(out, version, "postgresql")
     admin = with_database(server, POSTGRES_ADMIN_DB)
     psql(admin, f'DROP DATABASE IF EXISTS "{database}"')
     psql(admin, f'CREATE DATABASE "{database}"')
@@ -276,11 +281,7 @@ def mariadb(server: str, sql: str) -> None:
 def make_mariadb(
     version: str, python: Path, child: Path, out: Path, work: Path, server: str
 ) -> Path:
-    dump = out / f"mlflow-{version}.mariadb.sql"
-    expected = out / f"{dump.name}.expected.json"
-    remove_path(dump)
-    remove_path(expected)
-    database = "lossboard_fixture_" + version.replace(".", "_")
+    dump, expected, database = dump_outputs(out, version, "mariadb")
     mariadb(server, f"DROP DATABASE IF EXISTS `{database}`")
     mariadb(server, f"CREATE DATABASE `{database}` {MARIADB_CHARSET}")
     try:
