@@ -35,7 +35,8 @@ def create_app(settings: DashboardSettings, reader: RunReader,
     prefix = app.config.routes_pathname_prefix
     if settings.users:
         auth.install(app.server, settings.users, open_paths=[prefix + "health"])
-    security.install(app.server, prefix + "_dash-")  # installed last, so it runs first
+    security.install(app.server, settings.host_allowlist,  # installed last, so it runs first
+                     prefix + "_dash-")
     store = redact(settings.tracking_uri)
     app.layout = lambda: layout(reader, store, settings.refresh_seconds)
     comparisons = ComparisonCache()

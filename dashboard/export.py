@@ -64,5 +64,20 @@ def review_html(view: View, state: ViewState, store: str) -> str:
         f"<ul>{notes}</ul><h2>All runs</h2>{_table(runs)}</body></html>")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    """A text cell a spreadsheet will not run as a formula: one starting with = + - @, tab or
+    carriage return gets a leading apostrophe (OWASP's CSV-injection advice). Numbers stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def review_csv(view: View) -> str:
-    return runs_frame(view).to_csv(index=False)
+    """The runs table as CSV (RFC 4180's CRLF rows, so a field holding a lone CR is quoted),
+    with every text cell, headers included, inert in spreadsheets."""
+    frame = runs_frame(view).map(inert_cell)
+    frame.columns = [inert_cell(c) for c in frame.columns]
+    return frame.to_csv(index=False, lineterminator="\r\n")

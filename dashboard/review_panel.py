@@ -47,9 +47,9 @@ def review_panel(user: User | None) -> html.Div:
             html.Button("Clear review", id=ids.CLEAR, disabled=viewer),
         ], style=ROW),
         html.Div([
-            dcc.Input(id=ids.MODEL_NAME, placeholder="registered model name", maxLength=250,
+            dcc.Input(id=ids.MODEL_NAME, placeholder="registered model name", maxLength=256,
                       style=FIELD),
-            dcc.Input(id=ids.MODEL_ALIAS, value=keys.DEFAULT_ALIAS, maxLength=250, style=FIELD),
+            dcc.Input(id=ids.MODEL_ALIAS, value=keys.DEFAULT_ALIAS, maxLength=255, style=FIELD),
             html.Button("Promote", id=ids.PROMOTE, disabled=viewer),
             html.Button("Export HTML", id=ids.EXPORT_HTML),
             html.Button("Export CSV", id=ids.EXPORT_CSV),

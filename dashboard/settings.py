@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.auth import User, parse_users
+from dashboard.security import default_allowed_hosts
 from tracking.settings import DEFAULT_TRACKING_URI, SettingsError, cache_dir_from
 
 
@@ -23,7 +24,10 @@ class DashboardSettings:
     hash-password`) and LOSSBOARD_USERS_FILE (a file of such entries, one a line, `#` comments:
     for Docker secrets): sign-in is on when either names a user; LOSSBOARD_WARM_UP (default 1:
     read and analyse the experiment the page opens on as soon as the server starts; 0: on first
-    request); LOSSBOARD_WEBGL (default 0: the faint lines of unselected runs are one SVG path;
+    request); LOSSBOARD_ALLOWED_HOSTS (the Host names the page answers to, against DNS
+    rebinding: comma-separated, `*` wildcards; default the loopback names and LOSSBOARD_HOST,
+    or this machine's name when serving on every interface; IP addresses always answer);
+    LOSSBOARD_WEBGL (default 0: the faint lines of unselected runs are one SVG path;
     1: one WebGL trace, for teams whose browsers have a GPU: without one, Chromium draws it
     ~30x slower, see scripts/bench_dashboard.py); LOSSBOARD_CACHE_DIR (where finished runs read
     from a tracking server are kept between starts; default ~/.cache/lossboard)."""
@@ -38,6 +42,11 @@ class DashboardSettings:
     warm_up: bool = False
     webgl: bool = False
     cache_dir: Path | None = None  # finished runs read over http(s), kept for the next start
+    allowed_hosts: tuple[str, ...] = ()  # Host header patterns; () = default_allowed_hosts
+
+    @property
+    def host_allowlist(self) -> tuple[str, ...]:
+        return self.allowed_hosts or default_allowed_hosts(self.host)
 
     @property
     def reads_from(self) -> str:
@@ -65,7 +74,15 @@ class DashboardSettings:
                    env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port), seconds,
                    env.get("LOSSBOARD_READ_URI") or None, env.get("LOSSBOARD_REDIS_URL") or None,
                    users_from(env), _flag(env, "LOSSBOARD_WARM_UP", default=True),
-                   _flag(env, "LOSSBOARD_WEBGL", default=False), cache_dir_from(env))
+                   _flag(env, "LOSSBOARD_WEBGL", default=False), cache_dir_from(env),
+                   allowed_hosts_from(env))
+
+
+def allowed_hosts_from(env: Mapping[str, str]) -> tuple[str, ...]:
+    """LOSSBOARD_ALLOWED_HOSTS: comma-separated Host patterns (`*` wildcards, `*` alone for
+    any); unset or empty: the defaults."""
+    listed = [h.strip() for h in (env.get("LOSSBOARD_ALLOWED_HOSTS") or "").split(",")]
+    return tuple(h for h in listed if h)
 
 
 def is_port(text: str) -> bool:

@@ -17,7 +17,7 @@ from dashboard import ids
 
 MAX_TEXT = 500
 MAX_SELECTED = 1000
-RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class ViewState:
 
     def toggled(self, run_id: object) -> ViewState:
         """`run_id` added to the selection, or taken out if it was in."""
-        if not isinstance(run_id, str) or not RUN_ID.match(run_id):
+        if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
             return self
         if run_id in self.selected:
             return replace(self, selected=tuple(r for r in self.selected if r != run_id))
@@ -80,7 +80,7 @@ def run_ids(values: object) -> tuple[str, ...]:
     """Well-formed run ids from a list the browser sent, duplicates dropped, order kept."""
     if not isinstance(values, list | tuple):
         return ()
-    valid = [v for v in values if isinstance(v, str) and RUN_ID.match(v)]
+    valid = [v for v in values if isinstance(v, str) and RUN_ID.fullmatch(v)]
     return tuple(dict.fromkeys(valid))[:MAX_SELECTED]
 
 

@@ -43,7 +43,8 @@ from tracking.spool import write_spool
 
 log = logging.getLogger("lossboard.tracking")
 
-_VALID_KEY = re.compile(r"^[\w\-./ :]+$")
+MAX_STEP = 2**63 - 1
+_VALID_KEY = re.compile(r"[\w\-./ :]+")
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,33 @@ def status_for_exit(exc_type: type[BaseException] | None, exc: BaseException | N
 
 
 def _number(name: str, value: Any) -> float:
+    """`value` as a float (NaN and infinities allowed: readers show them as gaps)."""
     if isinstance(value, bool | str | bytes):
         raise TypeError(f"{name} must be a number, got {value!r}")
     try:
         return float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a number, got {value!r}") from None
+    except OverflowError:
+        raise ValueError(f"{name}={_short(value)} is too large for a float metric") from None
+
+
+def _epoch(epoch: Any) -> int:
+    """`epoch` as a step MLflow can store: a whole number from 0 to 2**63 - 1 (a 64-bit
+    column; a larger one would make every batch of the run fail)."""
+    if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer) \
+            or not 0 <= epoch <= MAX_STEP:
+        raise ValueError(f"epoch must be an integer from 0 to 2**63 - 1, got {_short(epoch)}")
+    return int(epoch)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def _check_key(key: Any) -> str:
-    if not isinstance(key, str) or not _VALID_KEY.match(key) or len(key) > 250:
+    if not isinstance(key, str) or not _VALID_KEY.fullmatch(key) or len(key) > 250:
         raise ValueError(
             f"invalid name {key!r}: use letters, digits, '_', '-', '.', ' ', ':' or '/'"
         )
@@ -185,8 +203,7 @@ class EpochLogger:
         **more: float,
     ) -> None:
         """Record one epoch's metrics at step=`epoch`; returns at once (sent in background)."""
-        if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer) or epoch < 0:
-            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
+        step = _epoch(epoch)
         named = {
             keys.TRAIN_LOSS: train_loss,
             keys.TRAIN_ACCURACY: train_accuracy,
@@ -195,7 +212,7 @@ class EpochLogger:
         }
         values = {k: v for k, v in named.items() if v is not None} | more
         now = int(time.time() * 1000)
-        points = [Point(_check_key(k), _number(k, v), now, int(epoch)) for k, v in values.items()]
+        points = [Point(_check_key(k), _number(k, v), now, step) for k, v in values.items()]
         self._submit(lambda run: run.points.extend(points))
 
     def log_predictions(self, proba: Any, labels: Any) -> None:

@@ -16,6 +16,7 @@ from typing import TypeVar
 from mlflow import MlflowClient
 from mlflow.entities import RunTag
 from mlflow.exceptions import MlflowException
+from mlflow.utils.validation import MAX_REGISTERED_MODEL_ALIAS_LENGTH
 
 from tracking import keys
 from tracking.extras import missing_extra
@@ -25,6 +26,7 @@ from tracking.settings import without_password as redact
 T = TypeVar("T")
 MAX_REASON = 5000
 MAX_REVIEWER = 250
+MAX_MODEL_NAME = 256  # MLflow's registered_models.name column (SQLite would store any length)
 
 
 class ReviewError(ReaderError):
@@ -70,6 +72,20 @@ def other_version_problem(uri: str) -> str | None:
             "there to review.")
 
 
+def promotion_problem(model_name: str, alias: str) -> str | None:
+    """Why MLflow's registry would refuse (or, on SQLite, store unchecked) this name and alias,
+    checked before any registry call; None if it would take them."""
+    if not model_name.strip() or not alias.strip():
+        return "Promoting needs a registered-model name and an alias."
+    if len(model_name) > MAX_MODEL_NAME:
+        return f"The registered-model name is limited to {MAX_MODEL_NAME} characters."
+    if "/" in model_name or ":" in model_name:
+        return "A registered-model name cannot contain '/' or ':'."
+    if len(alias) > MAX_REGISTERED_MODEL_ALIAS_LENGTH:
+        return f"The alias is limited to {MAX_REGISTERED_MODEL_ALIAS_LENGTH} characters."
+    return None
+
+
 class ReviewWriter:
     """Writes reviews to the store at `uri` (the dashboard's reader only reads). MLflow's client
     is made at the first action, once the store is known to be one it may write to."""
@@ -109,8 +125,8 @@ class ReviewWriter:
 
     def promote(self, run_id: str, model_name: str, alias: str = keys.DEFAULT_ALIAS) -> Promotion:
         """Register the run's model under `model_name` and point `alias` at the new version."""
-        if not model_name.strip() or not alias.strip():
-            raise ReviewError("Promoting needs a registered-model name and an alias.")
+        if problem := promotion_problem(model_name, alias):
+            raise ReviewError(problem)
         source, model_id = self._model_source(run_id)
         self._ensure_registered_model(model_name)
         version = self._call(lambda: self._client.create_model_version(

@@ -56,3 +56,25 @@ def test_promoting_a_run_without_a_model_says_so(sqlite_uri: str) -> None:
         ReviewWriter(sqlite_uri).promote(run_id, "anything")
     with pytest.raises(ReviewError, match="MLflow refused"):
         ReviewWriter(sqlite_uri).mark_selected("0" * 32, "why", "ana")
+
+
+@pytest.mark.parametrize(("name", "alias", "problem"), [
+    ("m" * 10_000_000, "champion", "name is limited to 256 characters"),
+    ("team/model", "champion", "cannot contain '/' or ':'"),
+    ("model", "a" * 256, "alias is limited to 255 characters"),
+    ("  ", "champion", "needs a registered-model name"),
+])
+def test_promotion_limits_are_checked_before_any_registry_call(
+    sqlite_uri: str, name: str, alias: str, problem: str
+) -> None:
+    run_id = logged_run(sqlite_uri, with_model=True)
+    with pytest.raises(ReviewError, match=problem):
+        ReviewWriter(sqlite_uri).promote(run_id, name, alias)
+    registry = MlflowClient(sqlite_uri, registry_uri=sqlite_uri)
+    assert registry.search_registered_models() == []
+
+
+def test_the_longest_names_mlflow_takes_are_promoted(sqlite_uri: str) -> None:
+    run_id = logged_run(sqlite_uri, with_model=True)
+    promotion = ReviewWriter(sqlite_uri).promote(run_id, "m" * 256, "a" * 255)
+    assert (promotion.model_name, promotion.alias) == ("m" * 256, "a" * 255)

@@ -1,6 +1,8 @@
-"""The dashboard's settings from the environment: the warm-up switch."""
+"""The dashboard's settings from the environment: the warm-up switch, the Host allowlist."""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 
@@ -30,3 +32,13 @@ def test_webgl_is_off_unless_asked_for(value: str | None, expected: bool) -> Non
     assert DashboardSettings.from_env(env).webgl is expected
     with pytest.raises(SettingsError, match="LOSSBOARD_WEBGL='gpu' is not 1 or 0"):
         DashboardSettings.from_env({"LOSSBOARD_WEBGL": "gpu"})
+
+
+def test_allowed_hosts_default_to_loopback_and_the_bound_host() -> None:
+    listed = DashboardSettings.from_env({"LOSSBOARD_ALLOWED_HOSTS": " lb.example.org, ,*.x "})
+    assert listed.host_allowlist == ("lb.example.org", "*.x")
+    assert DashboardSettings.from_env({}).host_allowlist == ("localhost", "127.0.0.1", "[::1]")
+    named = DashboardSettings.from_env({"LOSSBOARD_HOST": "LB.internal"})
+    assert named.host_allowlist[-1] == "lb.internal"
+    everywhere = DashboardSettings.from_env({"LOSSBOARD_HOST": "0.0.0.0"})
+    assert everywhere.host_allowlist[-1] == socket.gethostname().lower()

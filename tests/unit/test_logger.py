@@ -130,6 +130,12 @@ def test_how_training_ends_sets_the_run_status(
         (lambda run: run.log_epoch(True, val_loss=0.1), ValueError),
         (lambda run: run.log_epoch(1, val_loss="low"), TypeError),
         (lambda run: run.log_epoch(1, **{"bad?key": 0.1}), ValueError),
+        (lambda run: run.log_epoch(1, **{"val_loss\n": 0.1}), ValueError),
+        (lambda run: run.log_epoch(2**63, val_loss=0.1), ValueError),
+        (lambda run: run.log_epoch(np.uint64(2**63), val_loss=0.1), ValueError),
+        (lambda run: run.log_epoch(1, val_loss=10**400), ValueError),
+        (lambda run: run.log_epoch(1, val_loss=1 + 2j), TypeError),
+        (lambda run: run.log_params({"lr\n": 1}), ValueError),
         (lambda run: run.log_params({"": 1}), ValueError),
         (lambda run: run.log_predictions(np.ones((3, 2)), [0, 1]), ValueError),
     ],
@@ -142,6 +148,19 @@ def test_bad_input_is_refused_before_anything_is_queued(
         with pytest.raises(error):
             call(run)
     assert MlflowClient(sqlite_uri).get_run(run.run_id).data.metrics == {"val_loss": 0.3}
+
+
+def test_out_of_range_values_are_named_and_the_largest_step_is_stored(
+    sqlite_uri: str, tmp_path: Path
+) -> None:
+    with EpochLogger("exp", "r", settings=settings_for(sqlite_uri, tmp_path)) as run:
+        with pytest.raises(ValueError, match=r"val_loss=1000000000.*too large"):
+            run.log_epoch(1, val_loss=10**400)
+        with pytest.raises(ValueError, match=r"epoch must be .* got 9223372036854775808"):
+            run.log_epoch(2**63, val_loss=0.1)
+        run.log_epoch(2**63 - 1, val_loss=0.2)
+    assert run.report is not None and run.report.complete
+    assert history(sqlite_uri, run.run_id, "val_loss") == [(2**63 - 1, 0.2)]
 
 
 def test_logging_after_finish_is_an_error(sqlite_uri: str, tmp_path: Path) -> None:

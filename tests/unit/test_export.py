@@ -1,0 +1,35 @@
+"""The CSV export is inert in spreadsheets: no cell from a run's name, params or tags runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+
+from analysis import frames as f
+from dashboard.export import inert_cell, review_csv
+from dashboard.views import empty_view
+
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd",
+           "\rcmd"]
+
+
+def test_every_formula_start_gets_an_apostrophe() -> None:
+    assert [inert_cell(v) for v in HOSTILE] == ["'" + v for v in HOSTILE]
+
+
+def test_numbers_and_plain_text_stay_as_they_are() -> None:
+    assert [inert_cell(v) for v in (-0.5, 3, "mlp-128", "a=b", None)] == \
+        [-0.5, 3, "mlp-128", "a=b", None]
+
+
+def test_csv_cells_and_headers_are_neutralised_and_negative_numbers_are_kept() -> None:
+    rows = [{f.RUN_ID: "r1", f.RUN_NAME: name, "params.=cmd": name, "delta": -0.25}
+            for name in HOSTILE]
+    view = replace(empty_view(""), rows=rows)
+    rows = list(csv.reader(io.StringIO(review_csv(view), newline="")))
+    assert "'=cmd" in rows[0] and "=cmd" not in rows[0]
+    names = [row[rows[0].index("'=cmd")] for row in rows[1:]]
+    assert names == ["'" + v for v in HOSTILE]
+    assert all(row[rows[0].index("delta")] == "-0.25" for row in rows[1:])
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
