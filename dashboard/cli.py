@@ -6,6 +6,7 @@ import argparse
 import getpass
 import ipaddress
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -31,11 +32,13 @@ def _replay(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    target = replace(settings, tracking_uri=args.tracking_uri) if args.tracking_uri else None
+    chosen = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    target = replace(settings, tracking_uri=chosen) if chosen else None
     failed = 0
     for folder in folders:
         report = replay_spool(folder, target)
-        outcome = "sent" if report.complete else f"still unsent, kept in {report.spool}"
+        outcome = "sent" if report.complete else f"still unsent, kept in {report.spool}" \
+            if report.spool else "still unsent, and could not be saved again"
         print(f"{folder}: run {report.run_id or '-'} {report.status}: {outcome}")
         failed += not report.complete
     return 1 if failed else 0
@@ -165,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a saved run's folder, or a folder of them "
                              "(default: %(default)s)")
     replay.add_argument("--tracking-uri", metavar="URI",
-                        help="send to this store instead of the one the run was meant for")
+                        help="send to this store (default: $MLFLOW_TRACKING_URI if set, else "
+                             "the store the run was meant for)")
     replay.set_defaults(handler=_replay)
     return parser
 

@@ -11,7 +11,7 @@ Training never waits on the store: a background sender writes each epoch as it c
 is lost when the store is unreachable or locked: points are buffered and re-sent with back-off,
 and what still cannot be written when the run ends is saved to a spool folder that
 `lossboard replay` sends later. The run always ends FINISHED, FAILED (an exception) or KILLED
-(Ctrl-C), never left RUNNING.
+(Ctrl-C, or SIGTERM: see `tracking.signals`), never left RUNNING.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from tracking import keys
+from tracking import keys, signals
 from tracking.model_files import sklearn_model_files
 from tracking.outbox import PendingRun, Point
 from tracking.retry import Backoff
@@ -43,22 +43,28 @@ from tracking.spool import write_spool
 
 log = logging.getLogger("lossboard.tracking")
 
+# After SIGTERM, unsent data is retried this long at most before it is spooled: docker stop
+# and Kubernetes send SIGKILL 10 s (by default) after SIGTERM, which would lose it.
+TERMINATED_FLUSH_SECONDS = 5.0
+
 MAX_STEP = 2**63 - 1
 _VALID_KEY = re.compile(r"[\w\-./ :]+")
 
 
 @dataclass(frozen=True)
 class FlushReport:
-    """How a run ended: its id (None if never created) and where unsent data was saved."""
+    """How a run ended: its id (None if never created), where unsent data was saved, and
+    whether some was lost (no folder could be written)."""
 
     run_id: str | None
     status: str
     spool: Path | None
     unsent_epochs: int
+    lost: bool = False  # unsent data that could not be saved either
 
     @property
     def complete(self) -> bool:
-        return self.spool is None
+        return self.spool is None and not self.lost
 
 
 def status_for_exit(exc_type: type[BaseException] | None, exc: BaseException | None) -> str:
@@ -149,6 +155,7 @@ class EpochLogger:
         self._scratch = Path(tempfile.mkdtemp(prefix="lossboard-"))
         self._sender = Sender(pending, settings, backoff)
         atexit.register(self._finish_at_exit)
+        self._holds_signal = signals.hold()
 
     @property
     def run_id(self) -> str | None:
@@ -254,9 +261,18 @@ class EpochLogger:
         """End the run with `status`, retrying unsent data for up to `flush_timeout` seconds."""
         if self.report is None:
             atexit.unregister(self._finish_at_exit)
-            left = self._sender.close(status)
-            self.report = self._final_report(status, left)
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            flush = self.settings.flush_timeout
+            if signals.received():
+                flush = min(flush, TERMINATED_FLUSH_SECONDS)
+            try:
+                self.report = self._final_report(status, self._sender.close(status, flush))
+            finally:
+                shutil.rmtree(self._scratch, ignore_errors=True)
+                if self._holds_signal:
+                    self._holds_signal = False
+                    signals.release()
+            if self._sender.interrupted is not None:
+                raise self._sender.interrupted
         return self.report
 
     def _finish_at_exit(self) -> None:
@@ -271,12 +287,23 @@ class EpochLogger:
     def _final_report(self, status: str, left: PendingRun) -> FlushReport:
         if left.is_empty():
             return FlushReport(left.run_id, status, None, 0)
-        spool = write_spool(left, self.settings.spool_dir)
         reason = self._sender.rejected or f"{self.settings.tracking_uri} is unreachable"
-        log.error(
-            "run %r (%s): %d epoch(s) and the run's end could not be written: %s. Saved to %s; "
-            "send it later with: lossboard replay %s",
-            left.run_name, left.run_id or "not created", left.unsent_epochs(), reason, spool,
-            spool,
-        )
+        spool = self._save(left)
+        what = (f"run {left.run_name!r} ({left.run_id or 'not created'}): {left.unsent_epochs()} "
+                f"epoch(s) ({len(left.points)} point(s)) and the run's end could not be written: "
+                f"{reason}")
+        if spool is None:
+            log.error("%s, and could not be saved anywhere: they are lost", what)
+            return FlushReport(left.run_id, status, None, left.unsent_epochs(), lost=True)
+        log.error("%s. Saved to %s; send it later with: lossboard replay %s", what, spool, spool)
         return FlushReport(left.run_id, status, spool, left.unsent_epochs())
+
+    def _save(self, left: PendingRun) -> Path | None:
+        """Spool `left` to the spool folder, else to the temporary directory; None if neither
+        can be written (the error is logged, never raised over the script's own)."""
+        for root in (self.settings.spool_dir, Path(tempfile.gettempdir()) / "lossboard-unsent"):
+            try:
+                return write_spool(left, root)
+            except (OSError, TypeError, ValueError) as error:
+                log.warning("cannot save unsent data to %s: %s", root, error)
+        return None

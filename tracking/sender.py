@@ -33,6 +33,7 @@ class Sender:
     ) -> None:
         self.pending = pending
         self.rejected: str | None = None
+        self.interrupted: SystemExit | None = None
         self._settings = settings
         self._client: MlflowClient | None = None  # built on first attempt: it may fail too
         self._backoff = backoff or Backoff()
@@ -51,9 +52,10 @@ class Sender:
     def sent_everything(self) -> bool:
         return self._inbox.empty() and self.pending.is_empty()
 
-    def close(self, final_status: str) -> PendingRun:
-        """Send everything and end the run, retrying up to flush_timeout; return what is left."""
-        flush_timeout = self._settings.flush_timeout
+    def close(self, final_status: str, flush_timeout: float) -> PendingRun:
+        """Send everything and end the run, retrying up to `flush_timeout` seconds; return what
+        is left. Interrupted (Ctrl-C, SIGTERM), it saves what is left at once instead; a
+        SystemExit is kept in `interrupted` for the caller to raise once that is done."""
 
         def closing(run: PendingRun) -> None:
             run.final_status = final_status
@@ -62,8 +64,9 @@ class Sender:
         self.submit(closing)
         try:
             self._thread.join(flush_timeout + _IN_FLIGHT_GRACE)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit) as stop:
             log.warning("interrupted while sending: saving what is left instead")
+            self.interrupted = stop if isinstance(stop, SystemExit) else None
             self.submit(self._give_up)
             self._thread.join(_IN_FLIGHT_GRACE)
         if self._thread.is_alive():  # stuck in a request: report a snapshot, marked uncertain

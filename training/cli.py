@@ -92,7 +92,8 @@ def summary(results: list[RunResult], seconds: float) -> str:
     for r in results:
         loss = f"{r.final_val.loss:9.4f}" if r.final_val else f"{'-':>9}"
         acc = f"{r.final_val.accuracy:8.4f}" if r.final_val else f"{'-':>8}"
-        note = f"unsent, saved in {r.report.spool}" if r.report.spool else ""
+        note = f"unsent, saved in {r.report.spool}" if r.report.spool else \
+            "unsent and lost: no folder could be written" if r.report.lost else ""
         lines.append(f"{r.experiment:26} {r.name:28} {r.report.status:9} {loss} {acc} "
                      f"{r.baseline_accuracy:8.4f}  {note}")
     lines.append(f"{len(results)} run(s) in {seconds:.1f} s")

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,20 @@ def test_replay_sends_saved_runs_to_the_chosen_store(
     [stored] = MlflowClient(sqlite_uri).search_runs([experiment.experiment_id])
     assert stored.data.metrics == {"val_loss": 0.25}
     assert main(["replay", str(tmp_path / "unsent")]) == 2  # nothing left to send
+
+
+def test_replay_sends_to_mlflow_tracking_uri_when_it_is_set(sqlite_uri: str,
+                                                            tmp_path: Path) -> None:
+    dead = TrackingSettings(f"http://127.0.0.1:{free_port()}", request_timeout=1,
+                            flush_timeout=0.5, spool_dir=tmp_path / "unsent")
+    with EpochLogger("saved", "r", settings=dead) as run:
+        run.log_epoch(1, val_loss=0.5)
+    lossboard = str(Path(sys.executable).with_name("lossboard"))
+    env = dict(os.environ) | {"MLFLOW_TRACKING_URI": sqlite_uri}
+    done = subprocess.run([lossboard, "replay", str(tmp_path / "unsent")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    experiment = MlflowClient(sqlite_uri).get_experiment_by_name("saved")
+    assert experiment is not None
+    [stored] = MlflowClient(sqlite_uri).search_runs([experiment.experiment_id])
+    assert (stored.data.metrics, stored.info.status) == ({"val_loss": 0.5}, "FINISHED")
