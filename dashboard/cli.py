@@ -37,8 +37,10 @@ def _replay(args: argparse.Namespace) -> int:
     failed = 0
     for folder in folders:
         report = replay_spool(folder, target)
-        outcome = "sent" if report.complete else f"still unsent, kept in {report.spool}" \
-            if report.spool else "still unsent, and could not be saved again"
+        outcome = f"still unsent, kept in {report.spool}" if report.spool else \
+            "still unsent, and could not be saved again" if report.lost else \
+            f"sent; {report.refused} item(s) refused, see {report.refused_file}" \
+            if report.refused else "sent"
         print(f"{folder}: run {report.run_id or '-'} {report.status}: {outcome}")
         failed += not report.complete
     return 1 if failed else 0

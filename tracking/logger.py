@@ -20,13 +20,12 @@ import atexit
 import json
 import logging
 import math
-import re
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -35,11 +34,12 @@ import numpy as np
 
 from tracking import keys, signals
 from tracking.model_files import sklearn_model_files
-from tracking.outbox import PendingRun, Point
+from tracking.outbox import PendingRun, Point, Refused
 from tracking.retry import Backoff
 from tracking.sender import Change, Sender
 from tracking.settings import TrackingSettings
-from tracking.spool import write_spool
+from tracking.spool import write_refused, write_spool
+from tracking.values import checked_key, checked_number, checked_step
 
 log = logging.getLogger("lossboard.tracking")
 
@@ -47,24 +47,24 @@ log = logging.getLogger("lossboard.tracking")
 # and Kubernetes send SIGKILL 10 s (by default) after SIGTERM, which would lose it.
 TERMINATED_FLUSH_SECONDS = 5.0
 
-MAX_STEP = 2**63 - 1
-_VALID_KEY = re.compile(r"[\w\-./ :]+")
 
 
 @dataclass(frozen=True)
 class FlushReport:
-    """How a run ended: its id (None if never created), where unsent data was saved, and
-    whether some was lost (no folder could be written)."""
+    """How a run ended: its id (None if never created), where unsent data was saved, whether
+    some was lost (no folder could be written), and what the store refused."""
 
     run_id: str | None
     status: str
     spool: Path | None
     unsent_epochs: int
     lost: bool = False  # unsent data that could not be saved either
+    refused: int = 0  # items the store would not take (reported by name, never re-sent)
+    refused_file: Path | None = None  # where they were saved for inspection
 
     @property
     def complete(self) -> bool:
-        return self.spool is None and not self.lost
+        return self.spool is None and not self.lost and not self.refused
 
 
 def status_for_exit(exc_type: type[BaseException] | None, exc: BaseException | None) -> str:
@@ -76,40 +76,6 @@ def status_for_exit(exc_type: type[BaseException] | None, exc: BaseException | N
     if issubclass(exc_type, KeyboardInterrupt | SystemExit):
         return "KILLED"
     return "FAILED"
-
-
-def _number(name: str, value: Any) -> float:
-    """`value` as a float (NaN and infinities allowed: readers show them as gaps)."""
-    if isinstance(value, bool | str | bytes):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    except OverflowError:
-        raise ValueError(f"{name}={_short(value)} is too large for a float metric") from None
-
-
-def _epoch(epoch: Any) -> int:
-    """`epoch` as a step MLflow can store: a whole number from 0 to 2**63 - 1 (a 64-bit
-    column; a larger one would make every batch of the run fail)."""
-    if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer) \
-            or not 0 <= epoch <= MAX_STEP:
-        raise ValueError(f"epoch must be an integer from 0 to 2**63 - 1, got {_short(epoch)}")
-    return int(epoch)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
-
-
-def _check_key(key: Any) -> str:
-    if not isinstance(key, str) or not _VALID_KEY.fullmatch(key) or len(key) > 250:
-        raise ValueError(
-            f"invalid name {key!r}: use letters, digits, '_', '-', '.', ' ', ':' or '/'"
-        )
-    return key
 
 
 class EpochLogger:
@@ -152,6 +118,7 @@ class EpochLogger:
         self.settings = settings
         self.report: FlushReport | None = None
         self._run_name = pending.run_name
+        self._params: dict[str, str] = {}  # what this logger has queued, to refuse changes
         self._scratch = Path(tempfile.mkdtemp(prefix="lossboard-"))
         self._sender = Sender(pending, settings, backoff)
         atexit.register(self._finish_at_exit)
@@ -174,11 +141,27 @@ class EpochLogger:
         self.finish(status_for_exit(exc_type, exc))
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        values = {_check_key(k): str(v) for k, v in params.items()}
-        self._submit(lambda run: run.params.update(values))
+        """Queue params. A param already logged with another value is refused as MLflow would
+        refuse it (a run's params are fixed): reported once by name, kept in the report,
+        never raised into training; the first value stays."""
+        values = {checked_key(k): str(v) for k, v in params.items()}
+        refused = [Refused("params", k, v, None, f"already logged as {self._params[k]!r}; "
+                           "a run's params cannot change")
+                   for k, v in values.items() if self._params.get(k, v) != v]
+        accepted = {k: v for k, v in values.items() if k not in self._params}
+        self._params |= accepted
+        for item in refused:
+            log.error("run %r: refused %s; the rest of the run is still sent", self._run_name,
+                      item)
+
+        def queue(run: PendingRun) -> None:
+            run.params.update(accepted)
+            run.refused.extend(refused)
+
+        self._submit(queue)
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
-        values = {_check_key(k): str(v) for k, v in tags.items()}
+        values = {checked_key(k): str(v) for k, v in tags.items()}
         self._submit(lambda run: run.tags.update(values))
 
     def log_class_balance(self, train_labels: Any, val_labels: Any) -> float:
@@ -210,7 +193,7 @@ class EpochLogger:
         **more: float,
     ) -> None:
         """Record one epoch's metrics at step=`epoch`; returns at once (sent in background)."""
-        step = _epoch(epoch)
+        step = checked_step(epoch)
         named = {
             keys.TRAIN_LOSS: train_loss,
             keys.TRAIN_ACCURACY: train_accuracy,
@@ -219,7 +202,7 @@ class EpochLogger:
         }
         values = {k: v for k, v in named.items() if v is not None} | more
         now = int(time.time() * 1000)
-        points = [Point(_check_key(k), _number(k, v), now, step) for k, v in values.items()]
+        points = [Point(checked_key(k), checked_number(k, v), now, step) for k, v in values.items()]
         self._submit(lambda run: run.points.extend(points))
 
     def log_predictions(self, proba: Any, labels: Any) -> None:
@@ -285,25 +268,35 @@ class EpochLogger:
         self._sender.submit(change)
 
     def _final_report(self, status: str, left: PendingRun) -> FlushReport:
+        refusals = self._refusals(left)
         if left.is_empty():
-            return FlushReport(left.run_id, status, None, 0)
+            return replace(FlushReport(left.run_id, status, None, 0), **refusals)
         reason = self._sender.rejected or f"{self.settings.tracking_uri} is unreachable"
-        spool = self._save(left)
+        spool = self._save(left, write_spool)
         what = (f"run {left.run_name!r} ({left.run_id or 'not created'}): {left.unsent_epochs()} "
                 f"epoch(s) ({len(left.points)} point(s)) and the run's end could not be written: "
                 f"{reason}")
         if spool is None:
             log.error("%s, and could not be saved anywhere: they are lost", what)
-            return FlushReport(left.run_id, status, None, left.unsent_epochs(), lost=True)
+            return FlushReport(left.run_id, status, None, left.unsent_epochs(), lost=True,
+                               **refusals)
         log.error("%s. Saved to %s; send it later with: lossboard replay %s", what, spool, spool)
-        return FlushReport(left.run_id, status, spool, left.unsent_epochs())
+        return FlushReport(left.run_id, status, spool, left.unsent_epochs(), **refusals)
 
-    def _save(self, left: PendingRun) -> Path | None:
-        """Spool `left` to the spool folder, else to the temporary directory; None if neither
+    def _refusals(self, left: PendingRun) -> dict[str, Any]:
+        if not left.refused:
+            return {}
+        saved = self._save(left, write_refused)
+        log.warning("run %r: the store refused %d item(s)%s", left.run_name, len(left.refused),
+                    f"; they are listed in {saved}" if saved else "")
+        return {"refused": len(left.refused), "refused_file": saved}
+
+    def _save(self, left: PendingRun, write: Callable[[PendingRun, Path], Path]) -> Path | None:
+        """`write` under the spool folder, else under the temporary directory; None if neither
         can be written (the error is logged, never raised over the script's own)."""
         for root in (self.settings.spool_dir, Path(tempfile.gettempdir()) / "lossboard-unsent"):
             try:
-                return write_spool(left, root)
+                return write(left, root)
             except (OSError, TypeError, ValueError) as error:
                 log.warning("cannot save unsent data to %s: %s", root, error)
         return None

@@ -27,6 +27,23 @@ class Point(NamedTuple):
     step: int
 
 
+class Refused(NamedTuple):
+    """One item the store would not take (e.g. a param re-logged with another value)."""
+
+    kind: str  # params, tags or metrics
+    key: str
+    value: str
+    step: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        at = "" if self.step is None else f" at step {self.step}"
+        return f"{self.kind[:-1]} {self.key!r} = {self.value[:100]!r}{at} ({self.reason[:300]})"
+
+
+Item = Param | RunTag | Metric
+
+
 @dataclass
 class PendingRun:
     """Everything about one run not yet confirmed written, in the order it must be written."""
@@ -42,6 +59,7 @@ class PendingRun:
     artifacts: list[tuple[str, str]] = field(default_factory=list)  # (local file, artifact dir)
     artifact_tags: dict[str, str] = field(default_factory=dict)  # set once artifacts are stored
     final_status: str | None = None
+    refused: list[Refused] = field(default_factory=list)  # never sent again, kept to inspect
     uncertain: bool = False  # a request failed after it may have reached the store
 
     def is_empty(self) -> bool:
@@ -131,21 +149,44 @@ def _drop_points_already_stored(client: MlflowClient, run: PendingRun) -> None:
 
 
 def _send_batches(client: MlflowClient, run: PendingRun) -> None:
-    run_id = _run_id(run)
     while run.params:
         chunk = dict(list(run.params.items())[:MAX_PARAMS_PER_BATCH])
-        client.log_batch(run_id, params=[Param(k, v) for k, v in chunk.items()])
+        _write(client, run, "params", [Param(k, v) for k, v in chunk.items()])
         for key in chunk:
             del run.params[key]
     while run.tags:
         chunk = dict(list(run.tags.items())[:MAX_TAGS_PER_BATCH])
-        client.log_batch(run_id, tags=[RunTag(k, v) for k, v in chunk.items()])
+        _write(client, run, "tags", [RunTag(k, v) for k, v in chunk.items()])
         for key in chunk:
             del run.tags[key]
     while run.points:
         batch = run.points[:MAX_METRICS_PER_BATCH]
-        client.log_batch(run_id, metrics=[Metric(*point) for point in batch])
+        _write(client, run, "metrics", [Metric(*point) for point in batch])
         del run.points[: len(batch)]
+
+
+def _write(client: MlflowClient, run: PendingRun, kind: str, items: list[Item]) -> None:
+    """One `log_batch` of `items`. If MLflow refuses it as an invalid value, the batch is
+    halved until the refused items are found: those are set aside in `run.refused` and
+    reported once by name; every other item is written (a refused batch writes nothing, so
+    halves that were accepted are written once)."""
+    try:
+        client.log_batch(_run_id(run), **{kind: items})  # type: ignore[arg-type]
+    except MlflowException as error:
+        if error.error_code != "INVALID_PARAMETER_VALUE":
+            raise
+        if len(items) > 1:
+            half = len(items) // 2
+            _write(client, run, kind, items[:half])
+            _write(client, run, kind, items[half:])
+            return
+        refused = Refused(kind, items[0].key, str(items[0].value),
+                          getattr(items[0], "step", None), error.message)
+        if refused in run.refused:  # a retry after a later failure: already reported
+            return
+        run.refused.append(refused)
+        log.error("run %r: the store refused %s; the rest of the run is still sent",
+                  run.run_name, refused)
 
 
 def _send_artifacts(client: MlflowClient, run: PendingRun) -> None:

@@ -11,16 +11,28 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 _RETRYABLE_STATUS = {408, 429}
+_SCHEMA_RACE_WORDS = ("already exists", "duplicate column")  # SQLite, PostgreSQL, MySQL
 
 
 def is_transient(error: BaseException) -> bool:
-    """True when trying the same request again later may succeed (server down, DB locked...)."""
+    """True when trying the same request again later may succeed (server down, DB locked, a
+    schema another process is creating...)."""
     from mlflow.exceptions import MlflowException  # here: the SQL read path never loads MLflow
 
     if isinstance(error, MlflowException):
         status: int = error.get_http_status_code()  # type: ignore[no-untyped-call]
         return status >= 500 or status in _RETRYABLE_STATUS
-    return isinstance(error, OSError | TimeoutError)
+    return isinstance(error, OSError | TimeoutError) or is_schema_race(error)
+
+
+def is_schema_race(error: BaseException) -> bool:
+    """Whether `error` is MLflow's store set-up colliding with another process's on a new
+    database: both create the tables and run the migrations, and the slower one is told a table
+    or column "already exists". Once the other is done, the same write succeeds."""
+    from sqlalchemy.exc import DBAPIError
+
+    text = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, DBAPIError) and any(s in text for s in _SCHEMA_RACE_WORDS)
 
 
 class Backoff:

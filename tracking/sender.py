@@ -15,6 +15,7 @@ from tracking.extras import missing_extra
 from tracking.outbox import PendingRun, send
 from tracking.retry import Backoff, is_transient, single_attempt
 from tracking.settings import TrackingSettings
+from tracking.store_setup import open_client
 
 log = logging.getLogger("lossboard.tracking")
 
@@ -115,7 +116,7 @@ class Sender:
         try:
             with single_attempt(self._settings.request_timeout):
                 if self._client is None:
-                    self._client = MlflowClient(self._settings.tracking_uri)
+                    self._client = open_client(self._settings.tracking_uri)
                 send(self._client, self.pending)
         except Exception as error:  # every failure is reported; none may kill the thread
             self._on_failure(error)

@@ -93,7 +93,9 @@ def summary(results: list[RunResult], seconds: float) -> str:
         loss = f"{r.final_val.loss:9.4f}" if r.final_val else f"{'-':>9}"
         acc = f"{r.final_val.accuracy:8.4f}" if r.final_val else f"{'-':>8}"
         note = f"unsent, saved in {r.report.spool}" if r.report.spool else \
-            "unsent and lost: no folder could be written" if r.report.lost else ""
+            "unsent and lost: no folder could be written" if r.report.lost else \
+            f"{r.report.refused} item(s) refused, see {r.report.refused_file}" \
+            if r.report.refused else ""
         lines.append(f"{r.experiment:26} {r.name:28} {r.report.status:9} {loss} {acc} "
                      f"{r.baseline_accuracy:8.4f}  {note}")
     lines.append(f"{len(results)} run(s) in {seconds:.1f} s")

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,91 @@ def test_sigterm_handler_is_not_left_behind_in_process(sqlite_uri: str, tmp_path
     assert signal.getsignal(signal.SIGTERM) is not before  # inner still open
     inner.finish()
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_loggers_starting_together_on_a_new_sqlite_store_all_land(tmp_path: Path) -> None:
+    """Before the set-up lock, 3 of 4 runs were refused in 3 of 3 trials (MLflow's schema
+    creation racing: "table runs already exists"; with 6 and more, half-migrated schemas)."""
+    uri = f"sqlite:///{tmp_path / 'new.db'}"
+    script = """
+start = float(sys.argv[1])
+while time.time() < start:
+    time.sleep(0.001)
+with EpochLogger('race', sys.argv[2]) as run:
+    for epoch in range(1, 6):
+        run.log_epoch(epoch, val_loss=1 / epoch)
+print(run.report.complete)
+"""
+    (tmp_path / "race.py").write_text(PREAMBLE + script)
+    env = dict(os.environ) | {"MLFLOW_TRACKING_URI": uri, "PYTHONPATH": os.getcwd(),
+                              "LOSSBOARD_SPOOL_DIR": str(tmp_path / "unsent")}
+    begin = str(time.time() + 8)  # every process has imported MLflow by then
+    processes = [subprocess.Popen([sys.executable, "race.py", begin, f"r{i}"], cwd=tmp_path,
+                                  env=env, text=True, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for i in range(6)]
+    outputs = [p.communicate(timeout=180) for p in processes]
+    assert [out.strip() for out, _ in outputs] == ["True"] * 6, [err for _, err in outputs]
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name("race")
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id])
+    assert sorted(r.info.run_name for r in runs) == [f"r{i}" for i in range(6)]
+    assert all(r.info.status == "FINISHED" and r.data.metrics["val_loss"] == 0.2 for r in runs)
+    assert not (tmp_path / "unsent").exists()
+
+
+def test_a_refused_param_is_set_aside_and_the_rest_of_the_run_lands(
+    sqlite_uri: str, tmp_path: Path
+) -> None:
+    script = """
+with EpochLogger('term', 'r', params={'lr': 0.01}) as run:
+    for epoch in range(1, 201):
+        if epoch == 50:
+            run.log_params({'lr': 0.02, 'batch': 32})  # lr was 0.01: MLflow refuses a change
+        run.log_epoch(epoch, val_loss=1 / epoch, val_accuracy=epoch / 200)
+print(run.report.refused, run.report.refused_file)
+"""
+    process = start(script, sqlite_uri, tmp_path)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    count, path = out.split()
+    status, steps = stored_run(sqlite_uri)
+    assert (status, steps, count) == ("FINISHED", list(range(1, 201)), "1")
+    client = MlflowClient(sqlite_uri)
+    [run] = client.search_runs([client.get_experiment_by_name("term").experiment_id])
+    assert run.data.params == {"lr": "0.01", "batch": "32"}
+    [refused] = json.loads(Path(tmp_path, path).read_text())["refused"]
+    assert (refused["kind"], refused["key"], refused["value"]) == ("params", "lr", "0.02")
+    assert err.count("refused param 'lr'") == 1 and "'batch'" not in err
+
+
+def test_replay_isolates_a_refused_item_instead_of_failing_forever(
+    sqlite_uri: str, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from tracking import replay_spool
+    from tracking.spool import REFUSED_FILE
+
+    settings = TrackingSettings(sqlite_uri, request_timeout=1, flush_timeout=1,
+                                spool_dir=tmp_path / "unsent")
+    run = EpochLogger("term", "r", params={"lr": 0.01}, settings=settings)
+    assert run.wait_until_sent(60)
+    lock = sqlite3.connect(tmp_path / "mlflow.db", isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")  # the store is busy: what follows is spooled
+    run.log_params({"lr": 0.02})
+    for epoch in (1, 2, 3):
+        run.log_epoch(epoch, val_loss=1 / epoch)
+    report = run.finish()
+    lock.close()
+    assert report.spool is not None
+
+    for _ in range(2):  # a second replay finds nothing left to send
+        replayed = replay_spool(report.spool, settings)
+        assert replayed.refused == 1 and replayed.spool is None
+        if not (report.spool / SPOOL_FILE).exists():
+            break
+    assert not (report.spool / SPOOL_FILE).exists()
+    assert json.loads((report.spool / REFUSED_FILE).read_text())["refused"][0]["key"] == "lr"
+    status, steps = stored_run(sqlite_uri)
+    assert (status, steps) == ("FINISHED", [1, 2, 3])

@@ -74,3 +74,17 @@ def test_overlapping_single_attempts_restore_the_environment_once_all_are_done(
     assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"  # second is still sending
     second.__exit__(None, None, None)
     assert "MLFLOW_HTTP_REQUEST_MAX_RETRIES" not in os.environ
+
+
+@pytest.mark.parametrize(("message", "transient"), [
+    ("table runs already exists", True),
+    ('relation "experiments" already exists', True),
+    ("duplicate column name: step", True),
+    ("no such table: runs", False),
+])
+def test_schema_set_up_collisions_are_transient(message: str, transient: bool) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    error = OperationalError("CREATE TABLE runs (...)", {}, Exception(message))
+    assert is_transient(error) is transient
+    assert is_transient(ValueError(message)) is False
