@@ -1,7 +1,8 @@
 """The frames every layer speaks, and their column names: the one place they are spelled.
 
 `runs`    one row per run: run_id, run_name, status, start_time, end_time, experiment_id,
-          lifecycle_stage, artifact_uri, stale, then `params.<name>` and `tags.<name>` columns.
+          lifecycle_stage, artifact_uri, stale, last_activity, then `params.<name>` and
+          `tags.<name>` columns.
 `history` one row per logged point: run_id, key, split, metric, step, epoch, value, timestamp.
           split is "train" | "val" | None; metric "loss" | "accuracy" | "error" | None, as the
           key conventions (tracking.keys) read them. Stored as MLflow has them: one row per
@@ -28,6 +29,7 @@ LIFECYCLE_STAGE: Final = "lifecycle_stage"
 ARTIFACT_URI: Final = "artifact_uri"  # the run's artifact root, as the store records it
 USER_ID: Final = "user_id"  # read for filters on attributes.user_id; not kept in the frame
 STALE: Final = "stale"  # RUNNING, but nothing logged for a long time: probably killed
+LAST_ACTIVITY: Final = "last_activity"  # ms since the epoch: latest point, else the start
 PARAM_PREFIX: Final = "params."
 TAG_PREFIX: Final = "tags."
 PARENT_RUN_TAG: Final = TAG_PREFIX + "mlflow.parentRunId"  # MLflow's, on nested runs
@@ -69,8 +71,9 @@ BASELINE_LIFT: Final = "baseline_lift"
 ECE: Final = "ece"
 CALIBRATED_LOSS: Final = "calibrated_loss"
 
-RUN_COLUMNS: Final = [RUN_ID, RUN_NAME, STATUS, START_TIME, END_TIME, EXPERIMENT_ID,
-                      LIFECYCLE_STAGE, ARTIFACT_URI, STALE]
+STORED_RUN_COLUMNS: Final = [RUN_ID, RUN_NAME, STATUS, START_TIME, END_TIME, EXPERIMENT_ID,
+                             LIFECYCLE_STAGE, ARTIFACT_URI]  # as the store has them
+RUN_COLUMNS: Final = [*STORED_RUN_COLUMNS, STALE, LAST_ACTIVITY]
 HISTORY_COLUMNS: Final = [RUN_ID, KEY, SPLIT, METRIC, STEP, EPOCH, VALUE, TIMESTAMP]
 CURVE_COLUMNS: Final = [RUN_ID, SPLIT, METRIC, EPOCH, VALUE]
 
@@ -88,3 +91,14 @@ def empty_history() -> pd.DataFrame:
 
 def empty_curves() -> pd.DataFrame:
     return pd.DataFrame({k: pd.Series(dtype=t) for k, t in CURVE_DTYPES.items()})
+
+
+STALLED_AFTER_SECONDS: Final = 1800.0
+
+
+def stalled(runs: pd.DataFrame, now_ms: float,
+            after_seconds: float = STALLED_AFTER_SECONDS) -> pd.Series:
+    """RUNNING runs that logged nothing for `after_seconds`: their process probably died (a
+    SIGKILL leaves them RUNNING forever), so they are not shown, or refreshed, as live."""
+    quiet = now_ms - runs[LAST_ACTIVITY].astype("float64") > after_seconds * 1000
+    return (runs[STATUS] == "RUNNING") & quiet

@@ -86,7 +86,8 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         log_loss = isinstance(scale, list) and "log" in scale
         try:
             view = empty_view(problem) if problem else experiment_view(
-                reader, state, smoothing, log_loss, comparisons, webgl=settings.webgl)
+                reader, state, smoothing, log_loss, comparisons, webgl=settings.webgl,
+                stalled_after=settings.stalled_seconds)
         except Exception as error:  # a bug must not leave a blank page: say so, log the rest
             log.exception("drawing %r failed", state)
             view = empty_view(f"Lossboard could not draw this view ({type(error).__name__}: "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.frames import STALLED_AFTER_SECONDS
 from dashboard.auth import User, parse_users
 from dashboard.security import default_allowed_hosts
 from tracking.settings import DEFAULT_TRACKING_URI, SettingsError, cache_dir_from
@@ -18,7 +20,9 @@ class DashboardSettings:
     from it unless LOSSBOARD_READ_URI names another way in, e.g. the same PostgreSQL database
     through a read-only role, for the SQL fast path), LOSSBOARD_HOST (default 127.0.0.1: this
     machine only), LOSSBOARD_PORT (default 8050), LOSSBOARD_REFRESH_SECONDS (how often a page
-    with running runs fetches their new points; default 10), LOSSBOARD_REDIS_URL (a cache shared
+    with running runs fetches their new points; default 10), LOSSBOARD_STALLED_SECONDS (a
+    RUNNING run that logged nothing for this long is shown as stalled, not live, and stops the
+    refresh; default 1800), LOSSBOARD_REDIS_URL (a cache shared
     by all the dashboard's processes; default: each process keeps its own), LOSSBOARD_USERS
     (`name:role:hash` entries separated by commas; role viewer or reviewer; hash from `lossboard
     hash-password`) and LOSSBOARD_USERS_FILE (a file of such entries, one a line, `#` comments:
@@ -43,6 +47,7 @@ class DashboardSettings:
     webgl: bool = False
     cache_dir: Path | None = None  # finished runs read over http(s), kept for the next start
     allowed_hosts: tuple[str, ...] = ()  # Host header patterns; () = default_allowed_hosts
+    stalled_seconds: float = STALLED_AFTER_SECONDS
 
     @property
     def host_allowlist(self) -> tuple[str, ...]:
@@ -62,20 +67,28 @@ class DashboardSettings:
         port = env.get("LOSSBOARD_PORT") or "8050"
         if not is_port(port):
             raise SettingsError(f"LOSSBOARD_PORT={port!r} is not a port number")
-        refresh = env.get("LOSSBOARD_REFRESH_SECONDS") or "10"
-        try:
-            seconds = float(refresh)
-        except ValueError:
-            seconds = 0.0
-        if not 1 <= seconds <= 3600:
-            raise SettingsError(f"LOSSBOARD_REFRESH_SECONDS={refresh!r} is not a number of "
-                                "seconds from 1 to 3600")
+        seconds = _seconds(env, "LOSSBOARD_REFRESH_SECONDS", 10, 1, 3600)
         return cls(env.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
                    env.get("LOSSBOARD_HOST") or "127.0.0.1", int(port), seconds,
                    env.get("LOSSBOARD_READ_URI") or None, env.get("LOSSBOARD_REDIS_URL") or None,
                    users_from(env), _flag(env, "LOSSBOARD_WARM_UP", default=True),
                    _flag(env, "LOSSBOARD_WEBGL", default=False), cache_dir_from(env),
-                   allowed_hosts_from(env))
+                   allowed_hosts_from(env),
+                   _seconds(env, "LOSSBOARD_STALLED_SECONDS", STALLED_AFTER_SECONDS, 1,
+                            30 * 86400))
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float,
+             high: float) -> float:
+    text = env.get(name) or f"{default:g}"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not low <= seconds <= high:
+        raise SettingsError(f"{name}={text!r} is not a number of seconds from {low:g} to "
+                            f"{high:g}")
+    return seconds
 
 
 def allowed_hosts_from(env: Mapping[str, str]) -> tuple[str, ...]:

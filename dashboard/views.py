@@ -4,6 +4,7 @@ Callbacks call `experiment_view` and return its fields; every failure becomes a 
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -76,9 +77,11 @@ def check_inputs(state: ViewState, smoothing: object, log_loss: object) -> str:
 
 def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0,
                     log_loss: object = False, comparisons: ComparisonCache | None = None, *,
-                    webgl: bool = False) -> View:
+                    webgl: bool = False, stalled_after: float = f.STALLED_AFTER_SECONDS
+                    ) -> View:
     """The page for `state` (built from browser input: see `dashboard.state`); `webgl`: draw
-    the unselected runs' background with WebGL rather than SVG."""
+    the unselected runs' background with WebGL rather than SVG; RUNNING runs quiet for
+    `stalled_after` seconds are shown as stalled and do not keep the page refreshing."""
     problem = check_inputs(state, smoothing, log_loss)
     if problem or state.experiment is None or not isinstance(smoothing, int | float):
         return empty_view(problem)
@@ -97,8 +100,9 @@ def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0
     if not comparison.has_metrics:
         return empty_view(f"No run in {data.name!r} logged both a validation loss and an "
                           "accuracy the dashboard recognises; pick the keys above.", keys)
-    return _draw(reader, state, data.runs, comparison, float(smoothing), bool(log_loss), keys,
+    view = _draw(reader, state, data.runs, comparison, float(smoothing), bool(log_loss), keys,
                  webgl)
+    return with_stalled_runs(view, data.runs, stalled_after)
 
 
 def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
@@ -121,8 +125,30 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         tradeoff_figure(table, selected, _pairs(comparison, selected)), calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any())),
         table_rows(table, runs, params), keys,
-        pick.reason if pick else "No run qualifies.", message=_size_note(len(table)),
-        live=bool(((runs[f.STATUS] == "RUNNING") & ~runs[f.STALE].astype(bool)).any()))
+        pick.reason if pick else "No run qualifies.", message=_size_note(len(table)))
+
+
+def with_stalled_runs(view: View, runs: pd.DataFrame, after: float) -> View:
+    """Live while a RUNNING run still logs; quiet ones marked stalled in the table and named
+    in the message, judged now (a cached read does not age)."""
+    quiet = f.stalled(runs, time.time() * 1000, after)
+    stalled_ids = set(runs.loc[quiet, f.RUN_ID])
+    live = bool(((runs[f.STATUS] == "RUNNING") & ~quiet).any())
+    if not stalled_ids:
+        return replace(view, live=live)
+    rows = [row | {f.STATUS: "RUNNING (stalled)"} if row[f.RUN_ID] in stalled_ids else row
+            for row in view.rows]
+    note = (f"{len(stalled_ids)} RUNNING run(s) logged nothing for over {_duration(after)}: "
+            "shown as stalled (the training process probably died), and the page no longer "
+            "refreshes for them. LOSSBOARD_STALLED_SECONDS sets when.")
+    return replace(view, rows=rows, live=live,
+                   message=" ".join(m for m in (view.message, note) if m))
+
+
+def _duration(seconds: float) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 def _size_note(runs: int) -> str:

@@ -139,7 +139,7 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
         f.START_TIME: r.info.start_time, f.END_TIME: r.info.end_time,
         f.EXPERIMENT_ID: str(r.info.experiment_id), f.LIFECYCLE_STAGE: r.info.lifecycle_stage,
         f.ARTIFACT_URI: r.info.artifact_uri,
-    } for r in runs], columns=f.RUN_COLUMNS[:-1])
+    } for r in runs], columns=f.STORED_RUN_COLUMNS)
     params = pd.DataFrame([(r.info.run_id, k, v) for r in runs for k, v in r.data.params.items()],
                           columns=[f.RUN_ID, f.KEY, f.VALUE])
     tags = pd.DataFrame([(r.info.run_id, k, v) for r in runs for k, v in r.data.tags.items()],

@@ -27,7 +27,7 @@ META = "meta.yaml"
 STATUSES: dict[int | None, object] = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED",
                                       5: "KILLED"}
 NOT_RUNS = {"tags", "datasets", "traces", "models"}  # an experiment's own folders
-BASE_COLUMNS = [*f.RUN_COLUMNS[:-1], f.USER_ID]
+BASE_COLUMNS = [*f.STORED_RUN_COLUMNS, f.USER_ID]
 RAW_COLUMNS = [f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP]
 _INDICATORS = tuple("-?:,[]{}#&*!|>\"%@`")  # a YAML value starting so is left to PyYAML
 

@@ -16,8 +16,6 @@ import pandas as pd
 from analysis import frames as f
 from analysis.calibration import Predictions
 
-STALE_AFTER_SECONDS = 3600.0
-
 
 class ReaderError(Exception):
     """A problem the user can act on; the message is one clear sentence."""
@@ -128,15 +126,17 @@ def describe_failure(uri: str, error: BaseException) -> str:
 
 
 def label_stale(runs: pd.DataFrame, last_activity: pd.Series, now: float | None = None,
-                after: float = STALE_AFTER_SECONDS) -> pd.DataFrame:
-    """Mark RUNNING runs with nothing logged for `after` seconds: their process probably died.
+                after: float = f.STALLED_AFTER_SECONDS) -> pd.DataFrame:
+    """Add each run's last activity and mark RUNNING runs with nothing logged for `after`
+    seconds (see `analysis.frames.stalled`; the dashboard judges again with its own setting).
 
     `last_activity` is milliseconds since the epoch per run_id (latest metric timestamp).
     """
     now_ms = (time.time() if now is None else now) * 1000
-    activity = runs[f.RUN_ID].map(last_activity).fillna(runs[f.START_TIME]).astype("float64")
     out = runs.copy()
-    out[f.STALE] = (out[f.STATUS] == "RUNNING") & (now_ms - activity > after * 1000)
+    activity = runs[f.RUN_ID].map(last_activity).fillna(runs[f.START_TIME])
+    out[f.LAST_ACTIVITY] = activity.astype("float64")
+    out[f.STALE] = f.stalled(out, now_ms, after)
     return out
 
 

@@ -67,6 +67,13 @@ def stored_run(uri: str) -> tuple[str, list[int]]:
     return run.info.status, sorted(steps)
 
 
+def stored_points(uri: str) -> int:
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name("term")
+    runs = client.search_runs([experiment.experiment_id]) if experiment else []
+    return sum(len(client.get_metric_history(r.info.run_id, "val_loss")) for r in runs)
+
+
 @pytest.mark.parametrize("shape", SCRIPTS)
 def test_sigterm_ends_a_users_script_killed_with_every_epoch_stored(
     sqlite_uri: str, tmp_path: Path, shape: str
@@ -274,3 +281,43 @@ def test_replay_isolates_a_refused_item_instead_of_failing_forever(
     assert json.loads((report.spool / REFUSED_FILE).read_text())["refused"][0]["key"] == "lr"
     status, steps = stored_run(sqlite_uri)
     assert (status, steps) == ("FINISHED", [1, 2, 3])
+
+
+def test_a_sigkilled_run_is_shown_stalled_and_stops_the_refresh(
+    sqlite_uri: str, tmp_path: Path
+) -> None:
+    """SIGKILL leaves the run RUNNING forever; once it has been quiet for
+    LOSSBOARD_STALLED_SECONDS the page calls it stalled and stops polling for it."""
+    from dashboard import ids
+    from dashboard.app import create_app
+    from dashboard.settings import DashboardSettings
+    from tests.helpers.dash_client import SHOW_OUTPUTS, call, show_inputs
+    from tracking.cache import CachedReader
+    from tracking.open import open_reader
+
+    script = SCRIPTS["with-block"].replace("val_loss=2 / epoch", "val_loss=2 / epoch, "
+                                           "val_accuracy=1 - 1 / (epoch + 1)")
+    process = start(script, sqlite_uri, tmp_path, LOSSBOARD_SEND_INTERVAL="0.05")
+    assert process.stdout is not None
+    while int(process.stdout.readline() or 0) < 40:
+        pass
+    deadline = time.monotonic() + 60
+    while not stored_points(sqlite_uri) and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the sender has written some of what was logged
+    process.kill()
+    process.communicate(timeout=30)
+    assert stored_run(sqlite_uri)[0] == "RUNNING"
+
+    def shown(stalled_seconds: float) -> dict[str, object]:
+        settings = DashboardSettings(sqlite_uri, stalled_seconds=stalled_seconds)
+        page = create_app(settings, CachedReader(open_reader(sqlite_uri))).server.test_client()
+        return call(page, SHOW_OUTPUTS, show_inputs("term"))
+
+    live = shown(3600)
+    assert live[f"{ids.REFRESH}.disabled"] is False
+    assert live[f"{ids.RUNS_TABLE}.rowData"][0]["status"] == "RUNNING"
+    time.sleep(1.5)
+    quiet = shown(1)
+    assert quiet[f"{ids.REFRESH}.disabled"] is True
+    assert quiet[f"{ids.RUNS_TABLE}.rowData"][0]["status"] == "RUNNING (stalled)"
+    assert "1 RUNNING run(s) logged nothing for over 1 s" in str(quiet[f"{ids.MESSAGE}.children"])

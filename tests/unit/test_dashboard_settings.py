@@ -42,3 +42,11 @@ def test_allowed_hosts_default_to_loopback_and_the_bound_host() -> None:
     assert named.host_allowlist[-1] == "lb.internal"
     everywhere = DashboardSettings.from_env({"LOSSBOARD_HOST": "0.0.0.0"})
     assert everywhere.host_allowlist[-1] == socket.gethostname().lower()
+
+
+def test_the_stalled_threshold_is_a_setting_with_a_named_range() -> None:
+    assert DashboardSettings.from_env({}).stalled_seconds == 1800
+    assert DashboardSettings.from_env({"LOSSBOARD_STALLED_SECONDS": "90"}).stalled_seconds == 90
+    for bad in ("0", "soon", "nan"):
+        with pytest.raises(SettingsError, match="LOSSBOARD_STALLED_SECONDS=.* from 1 to"):
+            DashboardSettings.from_env({"LOSSBOARD_STALLED_SECONDS": bad})
