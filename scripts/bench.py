@@ -13,6 +13,8 @@
   compare `lossboard compare` as a whole process on --runs x --epochs runs without predictions:
           against MLflow's client path, and over REST a second time from the persistent cache
           against the SQL path (see scripts/bench_compare.py)
+  quickack  history files from a keep-alive server with Nagle on, the file fetcher against a
+          plain session (see scripts/bench_fetch.py)
   paint   the dashboard's first paint of a --runs x --epochs experiment in headless Chromium,
           against the same page for 10 runs (see scripts/bench_dashboard.py)
 """
@@ -34,6 +36,7 @@ from mlflow import MlflowClient  # noqa: E402
 
 from scripts.bench_compare import bench_compare  # noqa: E402
 from scripts.bench_dashboard import bench_dashboard  # noqa: E402
+from scripts.bench_fetch import bench_fetch  # noqa: E402
 from scripts.bench_file_store import bench_file_store  # noqa: E402
 from scripts.bench_reader import DATABASES, bench_readers  # noqa: E402
 from tracking import TrackingSettings  # noqa: E402
@@ -105,7 +108,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("which", nargs="*", metavar="BENCH",
-                        help="sweep, reader, files, compare, paint (default: all)")
+                        help="sweep, reader, files, compare, quickack, paint, soak (default: all "
+                             "but soak)")
     parser.add_argument("--seed", type=int, default=0, help="sweep: training seed")
     parser.add_argument("--runs", type=int, default=1000, help="all but sweep: runs")
     parser.add_argument("--epochs", type=int, default=100, help="all but sweep: epochs")
@@ -116,6 +120,7 @@ def main() -> int:
                "reader": lambda: bench_readers(args.runs, args.epochs, args.databases.split(",")),
                "files": lambda: bench_file_store(args.runs, args.epochs),
                "compare": lambda: bench_compare(args.runs, args.epochs),
+               "quickack": bench_fetch,
                "paint": lambda: bench_dashboard(args.runs, args.epochs)}
     unknown = set(args.which) - set(benches)
     if unknown:

@@ -22,7 +22,11 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, MlflowException):
         status: int = error.get_http_status_code()  # type: ignore[no-untyped-call]
         return status >= 500 or status in _RETRYABLE_STATUS
-    return isinstance(error, OSError | TimeoutError) or is_schema_race(error)
+    from sqlalchemy.exc import OperationalError
+
+    # OperationalError: the database's side (locked, busy, disconnected, a schema being set up)
+    # as MLflow's store raises it while it opens; retried, and spooled if it lasts
+    return isinstance(error, OSError | TimeoutError | OperationalError) or is_schema_race(error)
 
 
 def is_schema_race(error: BaseException) -> bool:

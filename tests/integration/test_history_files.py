@@ -18,7 +18,7 @@ from analysis import frames as f
 from tests.helpers.lossy_proxy import LossyProxy
 from tests.helpers.mlflow_server import MlflowServer
 from tests.helpers.stores import EXPERIMENT, write_awkward_experiment
-from tests.integration.test_file_fetch import assert_no_delayed_ack_wait
+from tests.integration.test_file_fetch import assert_acknowledged_at_once
 from tests.integration.test_readers import assert_same
 from tracking import EpochLogger, TrackingSettings, keys
 from tracking.file_fetch import FileFetcher
@@ -129,7 +129,7 @@ def test_lost_file_responses_are_retried_and_a_dead_end_is_a_clear_error(
 
 
 def test_files_from_several_server_workers_come_without_the_delayed_ack_wait(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`mlflow server`'s default, several uvicorn workers, leaves Nagle's algorithm on: a plain
     keep-alive session waits about 40 ms for every answer's body (uvicorn issue #3149). The
     reader's connections acknowledge at once, so its files come at the server's own pace."""
@@ -142,7 +142,7 @@ def test_files_from_several_server_workers_come_without_the_delayed_ack_wait(
         path = history_file_endpoint(MlflowClient(server.uri).get_run(ids["plain"]))
         assert path is not None
         plain, fetcher = requests.Session(), FileFetcher(get_default_host_creds(server.uri))
-        assert_no_delayed_ack_wait(lambda: plain.get(server.uri + path).content,
-                                   lambda: fetcher.get(path, 1 << 20))
+        assert_acknowledged_at_once(lambda: plain.get(server.uri + path).content,
+                                    lambda: fetcher.get(path, 1 << 20), monkeypatch)
     finally:
         server.stop()

@@ -172,14 +172,17 @@ def test_logging_after_finish_is_an_error(sqlite_uri: str, tmp_path: Path) -> No
 
 
 def test_locked_sqlite_store_buffers_then_writes_every_epoch_once(
-    sqlite_uri: str, tmp_path: Path
+    sqlite_uri: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     lock = sqlite3.connect(tmp_path / "mlflow.db", isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")
     run = EpochLogger("locked", "r", settings=settings_for(sqlite_uri, tmp_path))
     for epoch in range(1, 6):
         run.log_epoch(epoch, val_loss=epoch / 10)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 60
+    while "buffering and retrying" not in caplog.text:  # the sender tried and met the lock
+        assert time.monotonic() < deadline, "the sender never tried to write"
+        time.sleep(0.05)
     assert lock.execute("SELECT COUNT(*) FROM metrics").fetchone() == (0,)  # nothing got in
     lock.execute("COMMIT")
     lock.close()

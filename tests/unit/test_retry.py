@@ -83,8 +83,9 @@ def test_overlapping_single_attempts_restore_the_environment_once_all_are_done(
     ("no such table: runs", False),
 ])
 def test_schema_set_up_collisions_are_transient(message: str, transient: bool) -> None:
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    error = OperationalError("CREATE TABLE runs (...)", {}, Exception(message))
+    error = ProgrammingError("CREATE TABLE runs (...)", {}, Exception(message))
     assert is_transient(error) is transient
+    assert is_transient(OperationalError("SELECT 1", {}, Exception(message))) is True
     assert is_transient(ValueError(message)) is False
