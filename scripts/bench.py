@@ -120,7 +120,7 @@ def main() -> int:
                "reader": lambda: bench_readers(args.runs, args.epochs, args.databases.split(",")),
                "files": lambda: bench_file_store(args.runs, args.epochs),
                "compare": lambda: bench_compare(args.runs, args.epochs),
-               "quickack": bench_fetch,
+               "quickack": lambda: bench_fetch(),
                "paint": lambda: bench_dashboard(args.runs, args.epochs)}
     unknown = set(args.which) - set(benches)
     if unknown:

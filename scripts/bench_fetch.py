@@ -64,7 +64,8 @@ def bench_fetch(files: int = 50) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        plain, fetcher = requests.Session(), FileFetcher(MlflowHostCreds(url))
+        creds = MlflowHostCreds(url)  # type: ignore[no-untyped-call]
+        plain, fetcher = requests.Session(), FileFetcher(creds)
         baseline = best_seconds(lambda: plain.get(url + PATH).content, files)
         quick = best_seconds(lambda: fetcher.get(PATH, 1 << 20), files)
     finally:
