@@ -47,7 +47,7 @@ def call(client: Any, outputs: list[Prop], inputs: list[tuple[str, str, Any]],
 
 
 def show_inputs(experiment: object, objective: object = "loss", smoothing: object = 0,
-                scale: object = (), selected: object = (), loss_key: object = None,
+                scale: Any = (), selected: Any = (), loss_key: object = None,
                 accuracy_key: object = None) -> list[tuple[str, str, Any]]:
     """The inputs of the page's main callback (`show`), as the page sends them."""
     return [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", objective),
