@@ -10,7 +10,8 @@ Afterwards anything a logger spooled is sent with `lossboard replay`, and the st
 straight from its database: points sent (what the scripts logged), stored, duplicated (a second
 row for a run, key and step) and lost (logged, not stored), runs left RUNNING, the longest
 `log_epoch` call, and the dashboard's p50/p95 answer time with the share of answers that were
-not 200. The baseline for the answer times is the same page once every run has finished.
+not 200. The baseline for the answer times is one client asking for the same page, alone, once
+every run has finished (the answer's own cost, without queueing or training beside it).
 
     .venv/bin/python scripts/bench_soak.py [--scenarios sqlite,server] [--epochs 500]
 """
@@ -62,14 +63,14 @@ print(json.dumps({"name": name, "sent": sent, "longest_ms": longest * 1000,
 
 
 class Readers:
-    """`CLIENTS` threads asking the dashboard for the experiment's page until stopped."""
+    """`clients` threads asking the dashboard for the experiment's page until stopped."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clients: int = CLIENTS) -> None:
         self.url, self.failures = url, 0
         self.seconds: list[float] = []
         self._stop = threading.Event()
         self._body = payload(SHOW_OUTPUTS, show_inputs(EXPERIMENT))
-        self._threads = [threading.Thread(target=self._ask, daemon=True) for _ in range(CLIENTS)]
+        self._threads = [threading.Thread(target=self._ask, daemon=True) for _ in range(clients)]
 
     def __enter__(self) -> Readers:
         for thread in self._threads:
@@ -159,7 +160,7 @@ def scenario(label: str, folder: Path, write_uri: str, database_uri: str, epochs
             outputs = [json.loads(t.communicate(timeout=900)[0].strip().splitlines()[-1])
                        for t in trainers]
         seconds = time.perf_counter() - started
-        with Readers(dashboard.uri) as idle:  # the same page, the runs finished
+        with Readers(dashboard.uri, clients=1) as idle:  # the finished page, one at a time
             time.sleep(10)
     finally:
         dashboard.stop()
@@ -180,10 +181,10 @@ def report(label: str, folder: Path, database_uri: str, write_uri: str,
           f"duplicated {stored - distinct}, lost {sent - distinct}; runs spooled {spooled} "
           f"(replayed), left RUNNING {running}; longest log_epoch "
           f"{max(o['longest_ms'] for o in outputs):.1f} ms")
+    ratio = statistics.median(busy.seconds) / statistics.median(idle.seconds)
     print(f"  dashboard, {CLIENTS} clients: {quantiles(busy.seconds)} over {len(busy.seconds)} "
-          f"answers ({busy.failures} not 200) against {quantiles(idle.seconds)} once the runs "
-          f"finished (x{statistics.median(busy.seconds) / statistics.median(idle.seconds):.1f} "
-          "at p50)")
+          f"answers ({busy.failures} not 200) against {quantiles(idle.seconds)} for one client "
+          f"alone, the runs finished (x{ratio:.1f} at p50)")
     verdict = sent == distinct == stored and running == 0
     print(f"  target 0 lost, 0 duplicated, 0 RUNNING: {'met' if verdict else 'MISSED'}")
 

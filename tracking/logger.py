@@ -25,7 +25,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -46,7 +46,6 @@ log = logging.getLogger("lossboard.tracking")
 # After SIGTERM, unsent data is retried this long at most before it is spooled: docker stop
 # and Kubernetes send SIGKILL 10 s (by default) after SIGTERM, which would lose it.
 TERMINATED_FLUSH_SECONDS = 5.0
-
 
 
 @dataclass(frozen=True)
@@ -270,7 +269,7 @@ class EpochLogger:
     def _final_report(self, status: str, left: PendingRun) -> FlushReport:
         refusals = self._refusals(left)
         if left.is_empty():
-            return replace(FlushReport(left.run_id, status, None, 0), **refusals)
+            return FlushReport(left.run_id, status, None, 0, **refusals)
         reason = self._sender.rejected or f"{self.settings.tracking_uri} is unreachable"
         spool = self._save(left, write_spool)
         what = (f"run {left.run_name!r} ({left.run_id or 'not created'}): {left.unsent_epochs()} "
