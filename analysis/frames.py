@@ -34,6 +34,7 @@ PARAM_PREFIX: Final = "params."
 TAG_PREFIX: Final = "tags."
 PARENT_RUN_TAG: Final = TAG_PREFIX + "mlflow.parentRunId"  # MLflow's, on nested runs
 BASELINE_TAG: Final = TAG_PREFIX + "majority_baseline_accuracy"  # Lossboard's logger's
+N_VAL_TAG: Final = TAG_PREFIX + "n_val"  # validation samples, Lossboard's logger's
 
 KEY: Final = "key"
 SPLIT: Final = "split"
@@ -70,6 +71,11 @@ BASELINE_ACCURACY: Final = "baseline_accuracy"
 BASELINE_LIFT: Final = "baseline_lift"
 ECE: Final = "ece"
 CALIBRATED_LOSS: Final = "calibrated_loss"
+N_VAL: Final = "n_val"  # validation samples: from the predictions, else the n_val tag
+ACCURACY_CI: Final = "accuracy_ci"  # 95% Wilson interval of final_accuracy, (low, high) or None
+LOSS_SE: Final = "loss_se"  # standard error of the mean per-sample validation log loss
+CONFIDENT_MISTAKES: Final = "confident_mistakes"  # wrong at top-class probability >= 0.9
+CONFIDENT_MISTAKE_LOSS_SHARE: Final = "confident_mistake_loss_share"  # of the summed loss
 
 STORED_RUN_COLUMNS: Final = [RUN_ID, RUN_NAME, STATUS, START_TIME, END_TIME, EXPERIMENT_ID,
                              LIFECYCLE_STAGE, ARTIFACT_URI]  # as the store has them

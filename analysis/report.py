@@ -16,10 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import frames as f
+from analysis.calibration import calibrated_loss, expected_calibration_error
 from analysis.divergence import divergence_by_run
+from analysis.evidence import (
+    confident_mistakes,
+    loss_standard_error,
+    per_sample_log_loss,
+    wilson_interval,
+)
 from analysis.series import build_curves, choose_keys_per_run
 from analysis.summary import epochs_reached, final_and_best
 from analysis.tradeoff import (
@@ -35,13 +43,31 @@ RUN_FIELDS = [f.RUN_ID, f.RUN_NAME, f.STATUS, f.PARENT_RUN_ID, f.CHILD_RUNS, f.L
               f.ACCURACY_KEY, f.ACCURACY_DERIVED_FROM, f.ACCURACY_SCALE, f.EPOCHS,
               f.EVALUATIONS, f.FINAL_LOSS, f.FINAL_ACCURACY, f.BEST_LOSS, f.BEST_LOSS_EPOCH,
               f.BEST_ACCURACY, f.BEST_ACCURACY_EPOCH, f.QUADRANT, f.PARETO, f.DIVERGENCE_EPOCH,
-              f.BASELINE_ACCURACY, f.ECE, f.CALIBRATED_LOSS]
+              f.BASELINE_ACCURACY, f.ECE, f.CALIBRATED_LOSS, f.N_VAL, f.ACCURACY_CI, f.LOSS_SE,
+              f.CONFIDENT_MISTAKES, f.CONFIDENT_MISTAKE_LOSS_SHARE]
+EVIDENCE_FIELDS = [f.ECE, f.CALIBRATED_LOSS, f.LOSS_SE, f.CONFIDENT_MISTAKES,
+                   f.CONFIDENT_MISTAKE_LOSS_SHARE]
 
 
 @dataclass(frozen=True)
-class Calibration:
+class RunEvidence:
+    """What a run's logged validation predictions say beyond its metrics."""
+
     ece: float
     calibrated_loss: float  # validation NLL after temperature scaling
+    n_val: int | None = None
+    correct: int | None = None  # validation samples whose argmax is the label
+    loss_se: float = math.nan
+    confident_mistakes: int | None = None
+    confident_mistake_loss_share: float = math.nan
+
+    @classmethod
+    def from_predictions(cls, proba: Any, labels: Any) -> RunEvidence:
+        mistakes = confident_mistakes(proba, labels)
+        correct = int((np.asarray(proba).argmax(axis=1) == np.asarray(labels)).sum())
+        return cls(expected_calibration_error(proba, labels), calibrated_loss(proba, labels)[1],
+                   len(labels), correct, loss_standard_error(per_sample_log_loss(proba, labels)),
+                   mistakes.count, mistakes.loss_share)
 
 
 @dataclass(frozen=True)
@@ -56,12 +82,6 @@ class Comparison:
         """Whether any run has both a validation loss and an accuracy series."""
         return bool(self.table[f.LOSS_KEY].notna().any() and
                     self.table[f.ACCURACY_KEY].notna().any())
-
-
-def _baseline(runs: pd.DataFrame) -> pd.Series:
-    if f.BASELINE_TAG not in runs:
-        return pd.Series(math.nan, index=runs.index, dtype="float64")
-    return pd.to_numeric(runs[f.BASELINE_TAG], errors="coerce").astype("float64")
 
 
 def family(runs: pd.DataFrame) -> pd.DataFrame:
@@ -83,9 +103,36 @@ def _epochs(table: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _tag_number(runs: pd.DataFrame, column: str) -> pd.Series:
+    if column not in runs:
+        return pd.Series(math.nan, index=runs.index, dtype="float64")
+    return pd.to_numeric(runs[column], errors="coerce").astype("float64")
+
+
+def _evidence(table: pd.DataFrame, base: pd.DataFrame,
+              known: Mapping[str, RunEvidence]) -> pd.DataFrame:
+    """Prediction evidence where logged; n_val (else the n_val tag) and a Wilson interval of
+    the final accuracy (correct counts from the predictions, else accuracy x n_val)."""
+    for field in EVIDENCE_FIELDS:
+        table[field] = [getattr(known[r], field) if r in known else math.nan
+                        for r in table.index]
+    tagged = _tag_number(base, f.N_VAL_TAG).reindex(table.index)
+    from_predictions = pd.Series({r: e.n_val for r, e in known.items()}, dtype="float64")
+    n_val = from_predictions.reindex(table.index).fillna(tagged)
+    table[f.N_VAL] = n_val.where(n_val > 0).round().astype("Int64")
+    correct = pd.Series({r: e.correct for r, e in known.items()}, dtype="float64")
+    correct = correct.reindex(table.index).fillna((table[f.FINAL_ACCURACY] * n_val).round())
+    table[f.ACCURACY_CI] = pd.Series(
+        [wilson_interval(int(c), int(n)) if n > 0 and 0 <= c <= n else None
+         for c, n in zip(correct.fillna(-1), n_val.fillna(0), strict=True)],
+        index=table.index, dtype="object")
+    table[f.CONFIDENT_MISTAKES] = table[f.CONFIDENT_MISTAKES].astype("Int64")
+    return table
+
+
 def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None = None,
             accuracy_key: str | None = None,
-            calibration: Mapping[str, Calibration] | None = None) -> Comparison:
+            evidence: Mapping[str, RunEvidence] | None = None) -> Comparison:
     """Summarise, place and rank every run; pick a run per objective."""
     choices = choose_keys_per_run(history, loss_key, accuracy_key)
     curves = build_curves(history, choices)
@@ -98,11 +145,8 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     table[f.QUADRANT] = quadrants(loss, accuracy).reindex(table.index)
     table[f.PARETO] = pareto_front(loss, accuracy).reindex(table.index, fill_value=False)
     table[f.DIVERGENCE_EPOCH] = divergence_by_run(curves)
-    table[f.BASELINE_ACCURACY] = _baseline(base)
-    known = calibration or {}
-    table[f.ECE] = table.index.map(lambda r: known[r].ece if r in known else math.nan)
-    table[f.CALIBRATED_LOSS] = table.index.map(
-        lambda r: known[r].calibrated_loss if r in known else math.nan)
+    table[f.BASELINE_ACCURACY] = _tag_number(base, f.BASELINE_TAG)
+    table = _evidence(table, base, evidence or {})
     table.insert(0, f.RUN_ID, table.index)
     names = table[f.RUN_NAME].fillna(table[f.RUN_ID])
     picks = {o: recommend(loss, accuracy, names, o) for o in OBJECTIVES}
@@ -113,6 +157,8 @@ def json_value(value: Any) -> Any:
     """JSON-ready: None for missing or non-finite numbers, Python scalars otherwise."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, tuple):  # an interval: [low, high]
+        return [json_value(v) for v in value]
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

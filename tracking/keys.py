@@ -16,6 +16,7 @@ VAL_ACCURACY: Final = "val_accuracy"
 TAG_DATASET: Final = "dataset"
 TAG_MODEL_FAMILY: Final = "model_family"
 TAG_N_CLASSES: Final = "n_classes"
+TAG_N_VAL: Final = "n_val"  # validation samples: the noise floor of its accuracy
 TAG_CLASS_COUNTS: Final = "class_counts"
 TAG_MAJORITY_BASELINE: Final = "majority_baseline_accuracy"
 

@@ -164,7 +164,8 @@ class EpochLogger:
         self._submit(lambda run: run.tags.update(values))
 
     def log_class_balance(self, train_labels: Any, val_labels: Any) -> float:
-        """Tag class counts and the accuracy of always predicting the training majority class."""
+        """Tag class counts, the validation set's size and the accuracy of always predicting the
+        training majority class."""
         train = np.asarray(train_labels).astype(int)
         val = np.asarray(val_labels).astype(int)
         classes, counts = np.unique(train, return_counts=True)
@@ -173,6 +174,7 @@ class EpochLogger:
         self.set_tags(
             {
                 keys.TAG_N_CLASSES: len(np.union1d(classes, np.unique(val))),
+                keys.TAG_N_VAL: val.size,
                 keys.TAG_CLASS_COUNTS: json.dumps(
                     {str(c): int(n) for c, n in zip(classes, counts, strict=True)}
                 ),

@@ -7,14 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mlflow import MlflowClient
 
+from analysis import frames as f
 from analysis.report import RUN_FIELDS
 from analysis.tradeoff import QUADRANTS
 from dashboard.cli import main
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import free_port
+from tracking import keys
 
 
 def compare_json(store: DemoStore, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
@@ -48,6 +51,34 @@ def test_json_contract_on_the_demo(demo_store: DemoStore,
     assert (overconfident["run_id"], runs["mlp-16-decay-4"]["run_id"]) in pairs
 
 
+def test_uncertainty_and_confident_mistakes_match_the_logged_predictions(
+        demo_store: DemoStore, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Each run's n_val, Wilson interval, loss standard error and confident mistakes, computed
+    again here from its val_predictions.npz with numpy and statsmodels."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo")
+    client = MlflowClient(demo_store.uri)
+    for run in report["runs"]:
+        path = client.download_artifacts(run["run_id"], keys.PREDICTIONS_ARTIFACT,
+                                         str(tmp_path / run["run_id"]))
+        with np.load(path) as saved:
+            proba, labels = saved["proba"].astype(np.float64), saved["labels"]
+        right = proba.argmax(axis=1) == labels
+        loss = -np.log(np.maximum(proba[np.arange(len(labels)), labels], 1e-15))
+        confident = ~right & (proba.max(axis=1) >= 0.9)
+        assert run["n_val"] == len(labels) == 171
+        assert run["accuracy_ci"] == pytest.approx(
+            list(proportion_confint(right.sum(), len(labels), alpha=0.05, method="wilson")))
+        assert run["loss_se"] == pytest.approx(loss.std(ddof=1) / np.sqrt(len(labels)))
+        assert run["confident_mistakes"] == confident.sum()
+        assert run["confident_mistake_loss_share"] == pytest.approx(
+            loss[confident].sum() / loss.sum())
+    runs = {r["run_name"]: r for r in report["runs"]}
+    assert runs["mlp-128x128-no-decay-long"]["confident_mistakes"] >= 3  # why its loss is high
+    assert runs["mlp-16-decay-4"]["confident_mistakes"] == 0  # the hedging run's are not
+
+
 def test_objective_accuracy_and_the_imbalanced_baseline(
         demo_store: DemoStore, capsys: pytest.CaptureFixture[str]) -> None:
     report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo-imbalanced",
@@ -69,7 +100,10 @@ def test_table_and_csv(demo_store: DemoStore, capsys: pytest.CaptureFixture[str]
     if form == "table":
         assert "If you care about loss: mlp-64-decay-0.3 has the lowest" in out
     else:
-        assert out.splitlines()[0] == ",".join(RUN_FIELDS)
+        at = RUN_FIELDS.index(f.FINAL_ACCURACY) + 1
+        header = [*RUN_FIELDS[:at], "accuracy_ci_low", "accuracy_ci_high", *RUN_FIELDS[at:]]
+        header.remove(f.ACCURACY_CI)
+        assert out.splitlines()[0] == ",".join(header)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

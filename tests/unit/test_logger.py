@@ -60,6 +60,7 @@ def test_params_tags_and_class_balance(sqlite_uri: str, tmp_path: Path) -> None:
     assert data.params == {"lr": "0.01", "layers": "64x64"}
     assert data.tags[keys.TAG_DATASET] == "toy"
     assert data.tags[keys.TAG_N_CLASSES] == "3"
+    assert data.tags[keys.TAG_N_VAL] == "4"
     assert json.loads(data.tags[keys.TAG_CLASS_COUNTS]) == {"0": 3, "1": 2, "2": 1}
     assert float(data.tags[keys.TAG_MAJORITY_BASELINE]) == 0.5
 

@@ -4,7 +4,7 @@ import math
 import pandas as pd
 
 from analysis import frames as f
-from analysis.report import RUN_FIELDS, Calibration, compare, to_json
+from analysis.report import RUN_FIELDS, RunEvidence, compare, to_json
 from analysis.series import assign_epochs
 
 
@@ -26,7 +26,7 @@ def test_json_has_every_field_and_null_for_unknown_or_infinite() -> None:
     points = history([("a", "val_loss", 1, 0.5), ("a", "val_loss", 2, math.inf),
                       ("a", "val_accuracy", 1, 0.8), ("a", "val_accuracy", 2, 0.9),
                       ("b", "val_loss", 1, 0.3), ("b", "validation-error", 1, 0.25)])
-    report = to_json(compare(RUNS, points, calibration={"a": Calibration(0.1, 0.2)}), "e", "loss")
+    report = to_json(compare(RUNS, points, evidence={"a": RunEvidence(0.1, 0.2)}), "e", "loss")
     json.dumps(report, allow_nan=False)  # strict JSON: no NaN or Infinity anywhere
     runs = {r["run_id"]: r for r in report["runs"]}
     assert all(list(r) == RUN_FIELDS for r in runs.values())
@@ -110,3 +110,22 @@ def test_epochs_come_from_the_epoch_metric_and_evaluations_are_counted() -> None
     assert (runs["hf"]["epochs"], runs["hf"]["evaluations"]) == (5, 4)
     assert (runs["pl"]["epochs"], runs["pl"]["evaluations"]) == (3, 3)
     assert (runs["k"]["epochs"], runs["k"]["evaluations"]) == (3, 3)
+
+
+def test_without_predictions_the_interval_comes_from_the_n_val_tag() -> None:
+    from analysis.evidence import wilson_interval
+
+    runs = RUNS.assign(**{f.N_VAL_TAG: ["10", "ten", None]})
+    points = history([("a", "val_loss", 1, 0.5), ("a", "val_accuracy", 1, 0.9),
+                      ("b", "val_loss", 1, 0.3), ("b", "val_accuracy", 1, 0.8)])
+    report = to_json(compare(runs, points, evidence={"b": RunEvidence(
+        0.1, 0.2, n_val=20, correct=16, loss_se=0.05, confident_mistakes=2,
+        confident_mistake_loss_share=0.4)}), "e", "loss")
+    json.dumps(report, allow_nan=False)
+    a, b, c = report["runs"]
+    assert (a["n_val"], a["accuracy_ci"]) == (10, list(wilson_interval(9, 10)))
+    assert a["loss_se"] is None and a["confident_mistakes"] is None
+    assert (b["n_val"], b["accuracy_ci"]) == (20, list(wilson_interval(16, 20)))
+    assert (b["loss_se"], b["confident_mistakes"], b["confident_mistake_loss_share"]) == \
+        (0.05, 2, 0.4)
+    assert (c["n_val"], c["accuracy_ci"]) == (None, None)
