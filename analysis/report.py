@@ -12,15 +12,15 @@ medians and tie with that child on the Pareto front. Its children are compared a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis import frames as f
-from analysis.calibration import calibrated_loss, expected_calibration_error
+from analysis.calibration import Predictions, calibrated_loss, expected_calibration_error
 from analysis.divergence import divergence_by_run
 from analysis.evidence import (
     confident_mistakes,
@@ -37,7 +37,9 @@ from analysis.tradeoff import (
     pareto_front,
     quadrants,
     recommend,
+    runner_up,
 )
+from analysis.verdict import Versus, all_versus, with_noise
 
 RUN_FIELDS = [f.RUN_ID, f.RUN_NAME, f.STATUS, f.PARENT_RUN_ID, f.CHILD_RUNS, f.LOSS_KEY,
               f.ACCURACY_KEY, f.ACCURACY_DERIVED_FROM, f.ACCURACY_SCALE, f.EPOCHS,
@@ -76,6 +78,7 @@ class Comparison:
     recommended: dict[str, Recommendation | None]  # objective -> pick
     disagreements: list[tuple[str, str]]
     curves: pd.DataFrame  # the `curves` frame the table was computed from
+    versus: list[Versus] = field(default_factory=list)  # paired tests, see analysis.verdict
 
     @property
     def has_metrics(self) -> bool:
@@ -113,9 +116,8 @@ def _evidence(table: pd.DataFrame, base: pd.DataFrame,
               known: Mapping[str, RunEvidence]) -> pd.DataFrame:
     """Prediction evidence where logged; n_val (else the n_val tag) and a Wilson interval of
     the final accuracy (correct counts from the predictions, else accuracy x n_val)."""
-    for field in EVIDENCE_FIELDS:
-        table[field] = [getattr(known[r], field) if r in known else math.nan
-                        for r in table.index]
+    for name in EVIDENCE_FIELDS:
+        table[name] = [getattr(known[r], name) if r in known else math.nan for r in table.index]
     tagged = _tag_number(base, f.N_VAL_TAG).reindex(table.index)
     from_predictions = pd.Series({r: e.n_val for r, e in known.items()}, dtype="float64")
     n_val = from_predictions.reindex(table.index).fillna(tagged)
@@ -132,8 +134,15 @@ def _evidence(table: pd.DataFrame, base: pd.DataFrame,
 
 def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None = None,
             accuracy_key: str | None = None,
-            evidence: Mapping[str, RunEvidence] | None = None) -> Comparison:
-    """Summarise, place and rank every run; pick a run per objective."""
+            predictions: Mapping[str, Predictions] | None = None,
+            evidence: Mapping[str, RunEvidence] | None = None,
+            versus: Sequence[tuple[str, str]] = ()) -> Comparison:
+    """Summarise, place and rank every run; pick a run per objective, saying whether its lead
+    is beyond noise; test the `versus` pairs, the picks and each disagreeing pair on their
+    shared validation samples (`predictions`: run id -> (proba, labels), as logged)."""
+    logged = predictions or {}
+    if evidence is None:
+        evidence = {r: RunEvidence.from_predictions(p, y) for r, (p, y) in logged.items()}
     choices = choose_keys_per_run(history, loss_key, accuracy_key)
     curves = build_curves(history, choices)
     base = runs.set_index(f.RUN_ID)
@@ -149,8 +158,20 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     table = _evidence(table, base, evidence or {})
     table.insert(0, f.RUN_ID, table.index)
     names = table[f.RUN_NAME].fillna(table[f.RUN_ID])
-    picks = {o: recommend(loss, accuracy, names, o) for o in OBJECTIVES}
-    return Comparison(table[RUN_FIELDS], picks, disagreements(loss, accuracy), curves)
+    picks: dict[str, Recommendation | None] = {}
+    leads: list[tuple[str, str]] = []  # each pick against its runner-up
+    for objective in OBJECTIVES:
+        pick = recommend(loss, accuracy, names, objective)
+        runner = runner_up(loss, accuracy, objective) if pick else None
+        if pick is not None and runner is not None:
+            pick = with_noise(pick, objective, runner, logged, names)
+            leads.append((pick.run_id, runner))
+        picks[objective] = pick
+    chosen = list(dict.fromkeys(p.run_id for p in picks.values() if p))
+    both = [(chosen[0], chosen[1])] if len(chosen) == 2 else []
+    pairs = disagreements(loss, accuracy)
+    return Comparison(table[RUN_FIELDS], picks, pairs, curves,
+                      all_versus([*both, *leads, *versus, *pairs], logged))
 
 
 def json_value(value: Any) -> Any:
@@ -176,4 +197,6 @@ def to_json(comparison: Comparison, experiment: str, objective: str) -> dict[str
         "recommended": {o: (pick.run_id if pick else None)
                         for o, pick in comparison.recommended.items()},
         "disagreements": [list(pair) for pair in comparison.disagreements],
+        "versus": [{k: json_value(v) if not isinstance(v, list) else [json_value(x) for x in v]
+                    for k, v in result.as_json().items()} for result in comparison.versus],
     }

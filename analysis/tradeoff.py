@@ -112,16 +112,28 @@ class Recommendation:
     reason: str  # one plain-text sentence, never HTML
 
 
-def _pick(frame: pd.DataFrame, objective: str) -> str | None:
-    """Run id the objective picks: best finite value, then the other metric, then run id."""
+def _ranked(frame: pd.DataFrame, objective: str) -> list[str]:
+    """Run ids in the order the objective picks them: best finite value, then the other
+    metric, then run id."""
     other = ACCURACY if objective == LOSS else LOSS
     candidates = frame[np.isfinite(frame[objective])].rename_axis(RUN_ID).reset_index()
-    if candidates.empty:
-        return None
     candidates[RUN_ID] = candidates[RUN_ID].astype(str)
     ranked = candidates.sort_values([objective, other, RUN_ID], na_position="last",
                                     ascending=[objective == LOSS, other == LOSS, True])
-    return str(ranked[RUN_ID].iloc[0])
+    return [str(run) for run in ranked[RUN_ID]]
+
+
+def _pick(frame: pd.DataFrame, objective: str) -> str | None:
+    ranked = _ranked(frame, objective)
+    return ranked[0] if ranked else None
+
+
+def runner_up(loss: pd.Series, accuracy: pd.Series, objective: str) -> str | None:
+    """The run `objective` would pick if its recommendation were not there."""
+    frame = _both(loss, accuracy)
+    frame.index = frame.index.astype(str)
+    ranked = _ranked(frame, objective)
+    return ranked[1] if len(ranked) > 1 else None
 
 
 def _fmt(value: float) -> str:

@@ -28,7 +28,8 @@ def compare_json(store: DemoStore, capsys: pytest.CaptureFixture[str], *args: st
 def test_json_contract_on_the_demo(demo_store: DemoStore,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo")
-    assert set(report) == {"experiment", "objective", "runs", "recommended", "disagreements"}
+    assert set(report) == {"experiment", "objective", "runs", "recommended", "disagreements",
+                           "versus"}
     assert report["experiment"] == "lossboard-demo" and report["objective"] == "loss"
     assert len(report["runs"]) == 8
     runs = {r["run_name"]: r for r in report["runs"]}
@@ -77,6 +78,54 @@ def test_uncertainty_and_confident_mistakes_match_the_logged_predictions(
     runs = {r["run_name"]: r for r in report["runs"]}
     assert runs["mlp-128x128-no-decay-long"]["confident_mistakes"] >= 3  # why its loss is high
     assert runs["mlp-16-decay-4"]["confident_mistakes"] == 0  # the hedging run's are not
+
+
+def test_paired_tests_match_an_independent_computation_and_name_the_noise(
+        demo_store: DemoStore, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo", "--versus",
+                          "mlp-2-short", "mlp-8-slow")
+    ids = {r["run_name"]: r["run_id"] for r in report["runs"]}
+    client = MlflowClient(demo_store.uri)
+
+    def logged(run_id: str) -> tuple[np.ndarray, np.ndarray]:
+        path = client.download_artifacts(run_id, keys.PREDICTIONS_ARTIFACT,
+                                         str(tmp_path / run_id))
+        with np.load(path) as saved:
+            return saved["proba"].astype(np.float64), saved["labels"]
+
+    pairs = {(v["a"], v["b"]): v for v in report["versus"]}
+    assert (ids["mlp-2-short"], ids["mlp-8-slow"]) in pairs
+    assert all(tuple(p) in pairs for p in report["disagreements"])
+    for (a, b), result in pairs.items():
+        (pa, y), (pb, _) = logged(a), logged(b)
+        right_a, right_b = pa.argmax(axis=1) == y, pb.argmax(axis=1) == y
+        table = [[np.sum(right_a & right_b), np.sum(right_a & ~right_b)],
+                 [np.sum(~right_a & right_b), np.sum(~right_a & ~right_b)]]
+        loss = [-np.log(np.maximum(p[np.arange(len(y)), y], 1e-15)) for p in (pa, pb)]
+        assert result["n"] == len(y)
+        assert result["accuracy_diff"] == pytest.approx(right_a.mean() - right_b.mean())
+        assert result["mcnemar_p"] == pytest.approx(mcnemar(table, exact=True).pvalue)
+        assert result["loss_diff"] == pytest.approx(np.mean(loss[0] - loss[1]))
+        low, high = result["loss_diff_ci"]
+        assert low <= result["loss_diff"] <= high
+    accuracy_reason = compare_cli_table(demo_store, capsys)
+    assert ("but the accuracy gap over mlp-32-decay-1 is 1 of 171 samples, p = 1: "
+            "indistinguishable on this validation set.") in accuracy_reason
+
+
+def compare_cli_table(store: DemoStore, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["compare", "--tracking-uri", store.uri, "--experiment", "lossboard-demo"]) == 0
+    return capsys.readouterr().out
+
+
+def test_versus_names_an_unknown_run(demo_store: DemoStore,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--tracking-uri", demo_store.uri, "--experiment",
+                 "lossboard-demo", "--versus", "mlp-2-short", "no-such-run"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: --versus: no run named 'no-such-run' in 'lossboard-demo'\n"
 
 
 def test_objective_accuracy_and_the_imbalanced_baseline(

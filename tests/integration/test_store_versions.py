@@ -92,7 +92,8 @@ def test_compare_the_page_and_a_refused_review_leave_the_store_as_it_was(
     client = create_app(DashboardSettings(uri), CachedReader(open_reader(uri))).server.test_client()
     assert client.get("/").status_code == 200
     shown = call(client, SHOW_OUTPUTS, show_inputs(SWEEP))
-    assert shown[f"{ids.MESSAGE}.children"] in ("", None)
+    message = shown[f"{ids.MESSAGE}.children"] or ""  # a run left RUNNING: stalled by now
+    assert message == "" or message.startswith("1 RUNNING run(s) logged nothing for over")
     assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) > 10
     assert store_state(store) == before
     run_id = shown[f"{ids.RUNS_TABLE}.rowData"][0]["run_id"]
