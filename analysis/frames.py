@@ -71,6 +71,7 @@ BASELINE_ACCURACY: Final = "baseline_accuracy"
 BASELINE_LIFT: Final = "baseline_lift"
 ECE: Final = "ece"
 CALIBRATED_LOSS: Final = "calibrated_loss"
+GROUP: Final = "group"  # seed group id (analysis.seed_groups), None for a run alone
 N_VAL: Final = "n_val"  # validation samples: from the predictions, else the n_val tag
 ACCURACY_CI: Final = "accuracy_ci"  # 95% Wilson interval of final_accuracy, (low, high) or None
 LOSS_SE: Final = "loss_se"  # standard error of the mean per-sample validation log loss

@@ -28,6 +28,7 @@ from analysis.evidence import (
     per_sample_log_loss,
     wilson_interval,
 )
+from analysis.seed_groups import group_ids, group_summary
 from analysis.series import build_curves, choose_keys_per_run
 from analysis.summary import epochs_reached, final_and_best
 from analysis.tradeoff import (
@@ -46,7 +47,10 @@ RUN_FIELDS = [f.RUN_ID, f.RUN_NAME, f.STATUS, f.PARENT_RUN_ID, f.CHILD_RUNS, f.L
               f.EVALUATIONS, f.FINAL_LOSS, f.FINAL_ACCURACY, f.BEST_LOSS, f.BEST_LOSS_EPOCH,
               f.BEST_ACCURACY, f.BEST_ACCURACY_EPOCH, f.QUADRANT, f.PARETO, f.DIVERGENCE_EPOCH,
               f.BASELINE_ACCURACY, f.ECE, f.CALIBRATED_LOSS, f.N_VAL, f.ACCURACY_CI, f.LOSS_SE,
-              f.CONFIDENT_MISTAKES, f.CONFIDENT_MISTAKE_LOSS_SHARE]
+              f.CONFIDENT_MISTAKES, f.CONFIDENT_MISTAKE_LOSS_SHARE, f.GROUP]
+GROUP_FIELDS = [f.GROUP, "runs", "params", "n", "final_loss_mean", "final_loss_std",
+                "final_accuracy_mean", "final_accuracy_std", "best_loss_mean", "best_loss_std",
+                "best_accuracy_mean", "best_accuracy_std", f.QUADRANT, f.PARETO]
 EVIDENCE_FIELDS = [f.ECE, f.CALIBRATED_LOSS, f.LOSS_SE, f.CONFIDENT_MISTAKES,
                    f.CONFIDENT_MISTAKE_LOSS_SHARE]
 
@@ -79,6 +83,8 @@ class Comparison:
     disagreements: list[tuple[str, str]]
     curves: pd.DataFrame  # the `curves` frame the table was computed from
     versus: list[Versus] = field(default_factory=list)  # paired tests, see analysis.verdict
+    groups: pd.DataFrame | None = None  # seed groups, GROUP_FIELDS; None when there are none
+    group_picks: dict[str, Recommendation | None] = field(default_factory=dict)
 
     @property
     def has_metrics(self) -> bool:
@@ -136,7 +142,8 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
             accuracy_key: str | None = None,
             predictions: Mapping[str, Predictions] | None = None,
             evidence: Mapping[str, RunEvidence] | None = None,
-            versus: Sequence[tuple[str, str]] = ()) -> Comparison:
+            versus: Sequence[tuple[str, str]] = (), group_by: str | None = None,
+            grouped: bool = True) -> Comparison:
     """Summarise, place and rank every run; pick a run per objective, saying whether its lead
     is beyond noise; test the `versus` pairs, the picks and each disagreeing pair on their
     shared validation samples (`predictions`: run id -> (proba, labels), as logged)."""
@@ -170,8 +177,30 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     chosen = list(dict.fromkeys(p.run_id for p in picks.values() if p))
     both = [(chosen[0], chosen[1])] if len(chosen) == 2 else []
     pairs = disagreements(loss, accuracy)
+    table[f.GROUP] = (group_ids(runs[runs[f.RUN_ID].isin(peers[peers].index)], group_by)
+                      .reindex(table.index) if grouped else None)
+    table[f.GROUP] = table[f.GROUP].astype("object").where(table[f.GROUP].notna(), None)
+    groups, group_picks = _groups(table, runs)
     return Comparison(table[RUN_FIELDS], picks, pairs, curves,
-                      all_versus([*both, *leads, *versus, *pairs], logged))
+                      all_versus([*both, *leads, *versus, *pairs], logged), groups, group_picks)
+
+
+def _groups(table: pd.DataFrame, runs: pd.DataFrame
+            ) -> tuple[pd.DataFrame | None, dict[str, Recommendation | None]]:
+    """Seed groups with quadrants, front and picks among the groups' means; (None, {}) when
+    no two runs form a group."""
+    summary = group_summary(table, table[f.GROUP], runs)
+    if summary.empty:
+        return None, {}
+    loss, accuracy = summary["final_loss_mean"], summary["final_accuracy_mean"]
+    summary[f.QUADRANT] = quadrants(loss, accuracy)
+    summary[f.PARETO] = pareto_front(loss, accuracy).reindex(summary.index, fill_value=False)
+    run_names = table[f.RUN_NAME].fillna(table[f.RUN_ID])
+    names = pd.Series([f"{run_names[ids[0]]} (group of {n} seeds)"
+                       for ids, n in zip(summary["runs"], summary["n"], strict=True)],
+                      index=summary.index)
+    picks = {o: recommend(loss, accuracy, names, o) for o in OBJECTIVES}
+    return summary.reset_index()[GROUP_FIELDS], picks
 
 
 def json_value(value: Any) -> Any:
@@ -199,4 +228,9 @@ def to_json(comparison: Comparison, experiment: str, objective: str) -> dict[str
         "disagreements": [list(pair) for pair in comparison.disagreements],
         "versus": [{k: json_value(v) if not isinstance(v, list) else [json_value(x) for x in v]
                     for k, v in result.as_json().items()} for result in comparison.versus],
+        "groups": [] if comparison.groups is None else [
+            {k: v if k in ("runs", "params") else json_value(v) for k, v in row.items()}
+            for row in comparison.groups.to_dict(orient="records")],
+        "recommended_groups": {o: (pick.run_id if pick else None)
+                               for o, pick in comparison.group_picks.items()},
     }

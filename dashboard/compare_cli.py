@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--versus", nargs=2, action="append", metavar=("A", "B"), default=[],
                         help="also compare runs A and B (names or ids) on their shared "
                              "validation samples; may be repeated")
+    groups = parser.add_mutually_exclusive_group()
+    groups.add_argument("--group-by", metavar="PARAM|tag.NAME",
+                        help="seed groups by this param or tag (default: runs that share every "
+                             "param but a seed param: seed, random_state, *_seed)")
+    groups.add_argument("--no-groups", action="store_true", help="compare single runs only")
     parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
     parser.add_argument("--no-cache", action="store_true",
                         help="over http(s): read every finished run from the server, and keep "
@@ -81,7 +86,33 @@ def _table(comparison: Comparison, objective: str) -> str:
         lines.append(f"If you care about {goal}: {pick.reason if pick else 'no run qualifies.'}")
     names = comparison.table[f.RUN_NAME].fillna(comparison.table[f.RUN_ID])
     lines += [_versus_line(result, names) for result in comparison.versus]
-    return "\n".join(lines)
+    return "\n".join(lines + _group_lines(comparison, names))
+
+
+def _spread(mean: float, std: float) -> str:
+    return f"{mean:.4f} ± {std:.4f}" if pd.notna(std) else f"{mean:.4f}"
+
+
+def _group_lines(comparison: Comparison, names: pd.Series) -> list[str]:
+    """The seed groups: mean ± standard deviation over their seeds, and the picks among them."""
+    if comparison.groups is None:
+        return []
+    groups = comparison.groups
+    frame = pd.DataFrame({
+        "group": groups[f.GROUP], "first run": [names[r[0]] for r in groups["runs"]],
+        "n": groups["n"],
+        "final_loss": [_spread(m, s) for m, s in zip(groups["final_loss_mean"],
+                                                     groups["final_loss_std"], strict=True)],
+        "final_accuracy": [_spread(m, s) for m, s in zip(groups["final_accuracy_mean"],
+                                                         groups["final_accuracy_std"],
+                                                         strict=True)],
+        f.QUADRANT: groups[f.QUADRANT], f.PARETO: groups[f.PARETO]})
+    lines = ["", "Seed groups (mean ± standard deviation over seeds):",
+             frame.to_string(index=False)]
+    for goal, pick in comparison.group_picks.items():
+        lines.append(f"Across groups, if you care about {goal}: "
+                     f"{pick.reason if pick else 'no group qualifies.'}")
+    return lines
 
 
 def _versus_line(result: Versus, names: pd.Series) -> str:
@@ -177,8 +208,12 @@ def run(args: argparse.Namespace) -> int:
         asked = [(run_id(data, a), run_id(data, b)) for a, b in args.versus]
     except LookupError as error:
         return _fail(str(error.args[0]))
-    comparison = compare(data.runs, data.history, loss_key=args.loss_key,
-                         accuracy_key=args.accuracy_key, predictions=predictions, versus=asked)
+    try:
+        comparison = compare(data.runs, data.history, loss_key=args.loss_key,
+                             accuracy_key=args.accuracy_key, predictions=predictions,
+                             versus=asked, group_by=args.group_by, grouped=not args.no_groups)
+    except KeyError as error:
+        return _fail(f"--group-by: {error.args[0]}")
     _say_untested(asked, comparison, data)
     if not comparison.has_metrics:
         return _fail(f"no run in {data.name!r} has both a validation loss and an accuracy "

@@ -29,7 +29,8 @@ def test_json_contract_on_the_demo(demo_store: DemoStore,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo")
     assert set(report) == {"experiment", "objective", "runs", "recommended", "disagreements",
-                           "versus"}
+                           "versus", "groups", "recommended_groups"}
+    assert report["groups"] == [] and report["recommended_groups"] == {}  # one seed each
     assert report["experiment"] == "lossboard-demo" and report["objective"] == "loss"
     assert len(report["runs"]) == 8
     runs = {r["run_name"]: r for r in report["runs"]}
@@ -200,3 +201,33 @@ def test_a_key_no_run_logged_is_named(demo_store: DemoStore,
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith("error: no run in 'lossboard-demo' logged 'val_los';")
     assert "val_loss" in err  # the keys it could have meant
+
+
+def test_seed_groups_from_a_real_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two configurations trained with several seeds by `lossboard train` form two groups."""
+    uri = f"sqlite:///{tmp_path / 'seeds.db'}"
+    for config, seeds in (("mlp-16-decay-4", (0, 1, 2)), ("mlp-2-short", (0, 1))):
+        for seed in seeds:
+            assert main(["train", "--tracking-uri", uri, "--experiment", "seeds", "--config",
+                         config, "--seed", str(seed), "--epochs", "4", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["compare", "--tracking-uri", uri, "--experiment", "seeds", "--format",
+                 "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    runs = {r["run_id"]: r for r in report["runs"]}
+    groups = sorted(report["groups"], key=lambda g: -g["n"])
+    assert [g["n"] for g in groups] == [3, 2]
+    for group in groups:
+        members = [runs[r] for r in group["runs"]]
+        assert {m["run_name"] for m in members} == {members[0]["run_name"]}
+        assert all(m["group"] == group["group"] for m in members)
+        assert "seed" not in group["params"] and group["params"]["weight_decay"]
+        losses = [m["final_loss"] for m in members]
+        assert group["final_loss_mean"] == pytest.approx(np.mean(losses))
+        assert group["final_loss_std"] == pytest.approx(np.std(losses, ddof=1))
+    assert report["recommended_groups"]["loss"] == groups[0]["group"]
+    assert main(["compare", "--tracking-uri", uri, "--experiment", "seeds"]) == 0
+    assert "Seed groups (mean ± standard deviation over seeds):" in capsys.readouterr().out
+    assert main(["compare", "--tracking-uri", uri, "--experiment", "seeds", "--group-by",
+                 "depth"]) == 2
+    assert capsys.readouterr().err == "error: --group-by: no run logged 'depth' to group by\n"

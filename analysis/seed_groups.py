@@ -1,0 +1,125 @@
+"""Seed groups: runs that differ only in their random seed are one configuration, measured
+n times. Their mean and spread say what a configuration does; one run says what one seed did.
+
+A run's seed params are named `seed`, `random_state`, `random_seed` or `*_seed` (any case, `-`
+or `_`). Runs that share every other param form a group; a user may group by one param or tag
+instead (`group_by="lr"` or `"tag.team"`). A group's id is a short hash of what its runs share,
+so the same configuration keeps its id from one read to the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from analysis import frames as f
+
+GROUP: Final = f.GROUP
+SEED_NAME: Final = re.compile(r"(?:random[-_]?)?seed|random[-_]state|.+[-_]seed", re.IGNORECASE)
+MEASURES: Final = [f.FINAL_LOSS, f.FINAL_ACCURACY, f.BEST_LOSS, f.BEST_ACCURACY]
+
+
+def is_seed(param: str) -> bool:
+    return SEED_NAME.fullmatch(param) is not None
+
+
+def _group_id(text: str) -> str:
+    """A short, stable id for a group's shared params (as canonical JSON)."""
+    return "g-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _column(runs: pd.DataFrame, group_by: str) -> str:
+    """The runs frame's column for a --group-by name: `tag.NAME` or a param name."""
+    if group_by.startswith("tag."):
+        return f.TAG_PREFIX + group_by.removeprefix("tag.")
+    return f.PARAM_PREFIX + group_by
+
+
+def _keys(indexed: pd.DataFrame, group_by: str | None) -> pd.Series | None:
+    """What defines each run's group, as canonical JSON (None: in no group); None when
+    nothing can group (no seed param, and no `group_by`)."""
+    params = [c for c in indexed.columns if c.startswith(f.PARAM_PREFIX)]
+    if group_by is not None:
+        column = _column(indexed, group_by)
+        if column not in indexed:
+            raise KeyError(f"no run logged {group_by!r} to group by")
+        return indexed[column].map(
+            lambda v: None if pd.isna(v) else json.dumps({group_by: str(v)})).astype("object")
+    seeds = [c for c in params if is_seed(c.removeprefix(f.PARAM_PREFIX))]
+    if not seeds:
+        return None
+    others = [c for c in params if c not in seeds]
+    values = indexed[others].astype("object").where(indexed[others].notna(), None)
+    names = [c.removeprefix(f.PARAM_PREFIX) for c in others]
+    seeded = indexed[seeds].notna().any(axis=1).to_numpy()
+    rows = values.itertuples(index=False, name=None)
+    return pd.Series([json.dumps({n: str(v) for n, v in zip(names, row, strict=True)
+                                  if v is not None}, sort_keys=True) if has_seed else None
+                      for row, has_seed in zip(rows, seeded, strict=True)],
+                     index=indexed.index, dtype="object")
+
+
+def group_ids(runs: pd.DataFrame, group_by: str | None = None) -> pd.Series:
+    """Group id per run (indexed by run_id), None where a run is alone or has no seed param.
+
+    Without `group_by`: only when the experiment has a seed param; a run lacking it, or whose
+    other params no other run shares, is in no group.
+    """
+    indexed = runs.set_index(f.RUN_ID)
+    keys = _keys(indexed, group_by)
+    if keys is None:
+        return pd.Series(None, index=indexed.index, dtype="object", name=GROUP)
+    codes, uniques = pd.factorize(keys)  # a run in no group gets -1
+    hashed = np.array([_group_id(text) for text in uniques] + [None], dtype=object)
+    sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    alone = (codes < 0) | (sizes[np.maximum(codes, 0)] < 2)
+    ids = [None if lone else hashed[code] for code, lone in zip(codes, alone, strict=True)]
+    return pd.Series(ids, index=indexed.index, dtype="object", name=GROUP)
+
+
+def group_summary(table: pd.DataFrame, groups: pd.Series, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per group (indexed by group id): its runs, the params they share, n, and the
+    mean and standard deviation (ddof 1; NaN for one value) of final and best loss and
+    accuracy over its runs."""
+    members = groups.dropna()
+    if members.empty:
+        return pd.DataFrame(columns=["runs", "params", "n"]).rename_axis(GROUP)
+    values = table.loc[members.index, MEASURES].astype("float64")
+    grouped = values.groupby(members)
+    summary = pd.concat([grouped.mean().add_suffix("_mean"), grouped.std().add_suffix("_std")],
+                        axis=1)
+    summary.insert(0, "n", grouped.size())
+    summary.insert(0, "params", _shared_params(runs, members))
+    summary.insert(0, "runs", [list(map(str, ids))
+                               for ids in members.groupby(members).groups.values()])
+    return summary.rename_axis(GROUP)
+
+
+def _shared_params(runs: pd.DataFrame, members: pd.Series) -> list[dict[str, str]]:
+    """Per group (in group id order), the params all its runs logged with one value: seeds,
+    which differ, are left out."""
+    indexed = runs.set_index(f.RUN_ID)
+    params = [c for c in indexed.columns if c.startswith(f.PARAM_PREFIX)]
+    grouped = indexed.loc[members.index, params].groupby(members)
+    same = (grouped.nunique() == 1) & grouped.count().eq(grouped.size(), axis=0)
+    first = grouped.first()
+    return [{c.removeprefix(f.PARAM_PREFIX): str(first.at[g, c]) for c in params
+             if same.at[g, c]} for g in first.index]
+
+
+def group_curves(curves: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Per group, split, metric and epoch: mean, standard deviation and n of the runs' values
+    (the page's bands)."""
+    member = curves[f.RUN_ID].astype(str).map(groups.dropna())
+    present = member.notna().to_numpy()
+    if not present.any():
+        return pd.DataFrame(columns=[GROUP, f.SPLIT, f.METRIC, f.EPOCH, "mean", "std", "n"])
+    frame = curves[present].assign(**{GROUP: member[present].to_numpy()})
+    keys = [GROUP, f.SPLIT, f.METRIC, f.EPOCH]
+    stats = frame.groupby(keys, observed=True)[f.VALUE].agg(["mean", "std", "count"])
+    return stats.rename(columns={"count": "n"}).reset_index().astype({"n": np.int64})
