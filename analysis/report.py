@@ -164,9 +164,23 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     table[f.BASELINE_ACCURACY] = _tag_number(base, f.BASELINE_TAG)
     table = _evidence(table, base, evidence or {})
     table.insert(0, f.RUN_ID, table.index)
-    names = table[f.RUN_NAME].fillna(table[f.RUN_ID])
+    picks, leads = _picks(loss, accuracy, table[f.RUN_NAME].fillna(table[f.RUN_ID]), logged)
+    pairs = disagreements(loss, accuracy)
+    peer_runs = runs[runs[f.RUN_ID].isin(peers[peers].index)]
+    ids = group_ids(peer_runs, group_by) if grouped else pd.Series(dtype="object")
+    table[f.GROUP] = [ids.get(r) for r in table.index]
+    groups, group_picks = _groups(table, runs)
+    return Comparison(table[RUN_FIELDS], picks, pairs, curves,
+                      all_versus([*leads, *versus, *pairs], logged), groups, group_picks)
+
+
+def _picks(loss: pd.Series, accuracy: pd.Series, names: pd.Series,
+           logged: Mapping[str, Predictions]
+           ) -> tuple[dict[str, Recommendation | None], list[tuple[str, str]]]:
+    """A pick per objective with its lead's noise, and the pairs to test: the two picks when
+    they differ, then each pick against its runner-up."""
     picks: dict[str, Recommendation | None] = {}
-    leads: list[tuple[str, str]] = []  # each pick against its runner-up
+    leads: list[tuple[str, str]] = []
     for objective in OBJECTIVES:
         pick = recommend(loss, accuracy, names, objective)
         runner = runner_up(loss, accuracy, objective) if pick else None
@@ -175,14 +189,7 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
             leads.append((pick.run_id, runner))
         picks[objective] = pick
     chosen = list(dict.fromkeys(p.run_id for p in picks.values() if p))
-    both = [(chosen[0], chosen[1])] if len(chosen) == 2 else []
-    pairs = disagreements(loss, accuracy)
-    table[f.GROUP] = (group_ids(runs[runs[f.RUN_ID].isin(peers[peers].index)], group_by)
-                      .reindex(table.index) if grouped else None)
-    table[f.GROUP] = table[f.GROUP].astype("object").where(table[f.GROUP].notna(), None)
-    groups, group_picks = _groups(table, runs)
-    return Comparison(table[RUN_FIELDS], picks, pairs, curves,
-                      all_versus([*both, *leads, *versus, *pairs], logged), groups, group_picks)
+    return picks, ([(chosen[0], chosen[1])] if len(chosen) == 2 else []) + leads
 
 
 def _groups(table: pd.DataFrame, runs: pd.DataFrame
