@@ -33,7 +33,7 @@ def _group_id(text: str) -> str:
     return "g-" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def _column(runs: pd.DataFrame, group_by: str) -> str:
+def _column(group_by: str) -> str:
     """The runs frame's column for a --group-by name: `tag.NAME` or a param name."""
     if group_by.startswith("tag."):
         return f.TAG_PREFIX + group_by.removeprefix("tag.")
@@ -45,7 +45,7 @@ def _keys(indexed: pd.DataFrame, group_by: str | None) -> pd.Series | None:
     nothing can group (no seed param, and no `group_by`)."""
     params = [c for c in indexed.columns if c.startswith(f.PARAM_PREFIX)]
     if group_by is not None:
-        column = _column(indexed, group_by)
+        column = _column(group_by)
         if column not in indexed:
             raise KeyError(f"no run logged {group_by!r} to group by")
         return indexed[column].map(
