@@ -39,6 +39,11 @@ def test_demo_loads_with_both_curve_panels_the_scatter_and_the_table(
     rows = wait_until(browser, lambda d: d.execute_script(
         "return dash_ag_grid.getApi('runs-table').getDisplayedRowCount()"), what="table rows")
     assert rows == DEMO_RUNS
+    statuses = browser.execute_script(
+        "const s = []; dash_ag_grid.getApi('runs-table').forEachNode(n => s.push(n.data.status));"
+        " return s;")
+    assert statuses == ["FINISHED"] * DEMO_RUNS  # finished runs are never called stalled
+    assert text_of(browser, "status-message") == ""  # and no stalled note above the charts
     assert "has the lowest" in text_of(browser, "recommendation")
     assert "ECE" in text_of(browser, "calibration-notes")
 
