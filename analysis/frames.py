@@ -77,6 +77,7 @@ ACCURACY_CI: Final = "accuracy_ci"  # 95% Wilson interval of final_accuracy, (lo
 LOSS_SE: Final = "loss_se"  # standard error of the mean per-sample validation log loss
 CONFIDENT_MISTAKES: Final = "confident_mistakes"  # wrong at top-class probability >= 0.9
 CONFIDENT_MISTAKE_LOSS_SHARE: Final = "confident_mistake_loss_share"  # of the summed loss
+LOSS_IF_HEDGED: Final = "loss_if_hedged"  # the loss had each confident mistake been 50/50
 
 STORED_RUN_COLUMNS: Final = [RUN_ID, RUN_NAME, STATUS, START_TIME, END_TIME, EXPERIMENT_ID,
                              LIFECYCLE_STAGE, ARTIFACT_URI]  # as the store has them

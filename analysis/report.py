@@ -2,7 +2,8 @@
 
 The JSON form is a stable contract (see README, "lossboard compare"):
 {"experiment", "objective", "runs": [{RUN_FIELDS...}], "recommended": {"loss", "accuracy"},
- "disagreements": [[run_id, run_id], ...]}, with null wherever a value is unknown.
+ "disagreements": [[run_id, run_id], ...], "versus": [...], "groups": [{GROUP_FIELDS...}],
+ "recommended_groups": {...}, "group_versus": [...]}, with null wherever a value is unknown.
 
 A sweep's parent run (one another run names in `mlflow.parentRunId`) is listed but is never a
 peer: it often re-logs its best child's values once, and as a candidate it would shift the
@@ -28,6 +29,7 @@ from analysis.evidence import (
     per_sample_log_loss,
     wilson_interval,
 )
+from analysis.group_evidence import GroupVersus, group_disagreements, group_picks
 from analysis.seed_groups import group_ids, group_summary
 from analysis.series import build_curves, choose_keys_per_run
 from analysis.summary import epochs_reached, final_and_best
@@ -47,12 +49,12 @@ RUN_FIELDS = [f.RUN_ID, f.RUN_NAME, f.STATUS, f.PARENT_RUN_ID, f.CHILD_RUNS, f.L
               f.EVALUATIONS, f.FINAL_LOSS, f.FINAL_ACCURACY, f.BEST_LOSS, f.BEST_LOSS_EPOCH,
               f.BEST_ACCURACY, f.BEST_ACCURACY_EPOCH, f.QUADRANT, f.PARETO, f.DIVERGENCE_EPOCH,
               f.BASELINE_ACCURACY, f.ECE, f.CALIBRATED_LOSS, f.N_VAL, f.ACCURACY_CI, f.LOSS_SE,
-              f.CONFIDENT_MISTAKES, f.CONFIDENT_MISTAKE_LOSS_SHARE, f.GROUP]
-GROUP_FIELDS = [f.GROUP, "runs", "params", "n", "final_loss_mean", "final_loss_std",
+              f.CONFIDENT_MISTAKES, f.CONFIDENT_MISTAKE_LOSS_SHARE, f.LOSS_IF_HEDGED, f.GROUP]
+GROUP_FIELDS = [f.GROUP, "name", "runs", "params", "n", "final_loss_mean", "final_loss_std",
                 "final_accuracy_mean", "final_accuracy_std", "best_loss_mean", "best_loss_std",
                 "best_accuracy_mean", "best_accuracy_std", f.QUADRANT, f.PARETO]
 EVIDENCE_FIELDS = [f.ECE, f.CALIBRATED_LOSS, f.LOSS_SE, f.CONFIDENT_MISTAKES,
-                   f.CONFIDENT_MISTAKE_LOSS_SHARE]
+                   f.CONFIDENT_MISTAKE_LOSS_SHARE, f.LOSS_IF_HEDGED]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class RunEvidence:
     loss_se: float = math.nan
     confident_mistakes: int | None = None
     confident_mistake_loss_share: float = math.nan
+    loss_if_hedged: float = math.nan  # validation loss had each confident mistake been 50/50
 
     @classmethod
     def from_predictions(cls, proba: Any, labels: Any) -> RunEvidence:
@@ -73,7 +76,7 @@ class RunEvidence:
         correct = int((np.asarray(proba).argmax(axis=1) == np.asarray(labels)).sum())
         return cls(expected_calibration_error(proba, labels), calibrated_loss(proba, labels)[1],
                    len(labels), correct, loss_standard_error(per_sample_log_loss(proba, labels)),
-                   mistakes.count, mistakes.loss_share)
+                   mistakes.count, mistakes.loss_share, mistakes.loss_if_hedged)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Comparison:
     versus: list[Versus] = field(default_factory=list)  # paired tests, see analysis.verdict
     groups: pd.DataFrame | None = None  # seed groups, GROUP_FIELDS; None when there are none
     group_picks: dict[str, Recommendation | None] = field(default_factory=dict)
+    group_versus: list[GroupVersus] = field(default_factory=list)  # disagreeing groups
 
     @property
     def has_metrics(self) -> bool:
@@ -169,9 +173,10 @@ def compare(runs: pd.DataFrame, history: pd.DataFrame, *, loss_key: str | None =
     peer_runs = runs[runs[f.RUN_ID].isin(peers[peers].index)]
     ids = group_ids(peer_runs, group_by) if grouped else pd.Series(dtype="object")
     table[f.GROUP] = [ids.get(r) for r in table.index]
-    groups, group_picks = _groups(table, runs)
+    groups, group_picks, group_pairs = _groups(table, runs)
     return Comparison(table[RUN_FIELDS], picks, pairs, curves,
-                      all_versus([*leads, *versus, *pairs], logged), groups, group_picks)
+                      all_versus([*leads, *versus, *pairs], logged), groups, group_picks,
+                      group_pairs)
 
 
 def _picks(loss: pd.Series, accuracy: pd.Series, names: pd.Series,
@@ -193,21 +198,18 @@ def _picks(loss: pd.Series, accuracy: pd.Series, names: pd.Series,
 
 
 def _groups(table: pd.DataFrame, runs: pd.DataFrame
-            ) -> tuple[pd.DataFrame | None, dict[str, Recommendation | None]]:
-    """Seed groups with quadrants, front and picks among the groups' means; (None, {}) when
-    no two runs form a group."""
-    summary = group_summary(table, table[f.GROUP], runs)
+            ) -> tuple[pd.DataFrame | None, dict[str, Recommendation | None], list[GroupVersus]]:
+    """Seed groups with quadrants, front, picks and disagreeing pairs among the groups' means;
+    (None, {}, []) when no two runs form a group."""
+    members = table[f.GROUP].dropna()
+    summary = group_summary(table, members, runs)
     if summary.empty:
-        return None, {}
+        return None, {}, []
     loss, accuracy = summary["final_loss_mean"], summary["final_accuracy_mean"]
     summary[f.QUADRANT] = quadrants(loss, accuracy)
     summary[f.PARETO] = pareto_front(loss, accuracy).reindex(summary.index, fill_value=False)
-    run_names = table[f.RUN_NAME].fillna(table[f.RUN_ID])
-    names = pd.Series([f"{run_names[ids[0]]} (group of {n} seeds)"
-                       for ids, n in zip(summary["runs"], summary["n"], strict=True)],
-                      index=summary.index)
-    picks = {o: recommend(loss, accuracy, names, o) for o in OBJECTIVES}
-    return summary.reset_index()[GROUP_FIELDS], picks
+    return (summary.reset_index()[GROUP_FIELDS], group_picks(summary, table, members),
+            group_disagreements(summary, table, members))
 
 
 def json_value(value: Any) -> Any:
@@ -240,4 +242,6 @@ def to_json(comparison: Comparison, experiment: str, objective: str) -> dict[str
             for row in comparison.groups.to_dict(orient="records")],
         "recommended_groups": {o: (pick.run_id if pick else None)
                                for o, pick in comparison.group_picks.items()},
+        "group_versus": [{k: json_value(v) for k, v in result.as_json().items()}
+                         for result in comparison.group_versus],
     }

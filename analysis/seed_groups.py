@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from typing import Final
 
@@ -20,6 +21,7 @@ import pandas as pd
 from analysis import frames as f
 
 GROUP: Final = f.GROUP
+SEPARATORS: Final = "-_. /:="
 SEED_NAME: Final = re.compile(r"(?:random[-_]?)?seed|random[-_]state|.+[-_]seed", re.IGNORECASE)
 MEASURES: Final = [f.FINAL_LOSS, f.FINAL_ACCURACY, f.BEST_LOSS, f.BEST_ACCURACY]
 
@@ -82,22 +84,55 @@ def group_ids(runs: pd.DataFrame, group_by: str | None = None) -> pd.Series:
     return pd.Series(ids, index=indexed.index, dtype="object", name=GROUP)
 
 
+def _last_word(text: str) -> tuple[str, str]:
+    """`text` split before its last word: ("mlp-8-", "seed")."""
+    cut = max(text.rfind(c) for c in SEPARATORS)
+    return text[:cut + 1], text[cut + 1:]
+
+
+def group_name(run_names: list[str]) -> str:
+    """What a group's run names share: the whole name when they are equal, else their common
+    beginning up to the last whole word that is not a seed's name ("mlp-8-seed0",
+    "mlp-8-seed1" -> "mlp-8"); "" when they share less than a word."""
+    if len(set(run_names)) == 1:
+        return run_names[0]
+    prefix = os.path.commonprefix(run_names)
+    if prefix[-1:].isalnum() and any(len(name) > len(prefix) and name[len(prefix)].isalnum()
+                                     for name in run_names):
+        prefix = _last_word(prefix)[0]  # no half words ("run-1" of "run-10", "run-11")
+    head, last = _last_word(prefix.rstrip(SEPARATORS))
+    if head and is_seed(last):  # "lr=0.1 seed=1", "lr=0.1 seed=2"
+        prefix = head
+    return prefix.rstrip(SEPARATORS)
+
+
 def group_summary(table: pd.DataFrame, groups: pd.Series, runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per group (indexed by group id): its runs, the params they share, n, and the
-    mean and standard deviation (ddof 1; NaN for one value) of final and best loss and
+    """One row per group (indexed by group id): its name, runs, the params they share, n, and
+    the mean and standard deviation (ddof 1; NaN for one value) of final and best loss and
     accuracy over its runs."""
     members = groups.dropna()
     if members.empty:
-        return pd.DataFrame(columns=["runs", "params", "n"]).rename_axis(GROUP)
+        return pd.DataFrame(columns=["name", "runs", "params", "n"]).rename_axis(GROUP)
     values = table.loc[members.index, MEASURES].astype("float64")
     grouped = values.groupby(members)
     summary = pd.concat([grouped.mean().add_suffix("_mean"), grouped.std().add_suffix("_std")],
                         axis=1)
     summary.insert(0, "n", grouped.size())
     summary.insert(0, "params", _shared_params(runs, members))
-    summary.insert(0, "runs", [list(map(str, ids))
-                               for ids in members.groupby(members).groups.values()])
+    ids = [list(map(str, ids)) for ids in members.groupby(members).groups.values()]
+    summary.insert(0, "runs", ids)
+    run_names = table[f.RUN_NAME].astype("object").where(table[f.RUN_NAME].notna(), None)
+    names = [group_name([str(run_names[r] or r) for r in run_ids]) for run_ids in ids]
+    summary.insert(0, "name", _unique(names, list(summary.index)))
     return summary.rename_axis(GROUP)
+
+
+def _unique(names: list[str], ids: list[str]) -> list[str]:
+    """Names made unique by the group id where two groups (or no shared name) would read the
+    same."""
+    counts = pd.Series(names).value_counts()
+    return [name if name and counts[name] == 1 else f"{name} {gid}".strip()
+            for name, gid in zip(names, ids, strict=True)]
 
 
 def _shared_params(runs: pd.DataFrame, members: pd.Series) -> list[dict[str, str]]:

@@ -148,8 +148,10 @@ def _fmt(value: float) -> str:
 def _loss_tradeoff(other: float, best: float) -> str:
     if not math.isfinite(other):
         return "its loss diverged"
-    if best > 0:
+    if best > 0 and other >= 2 * best:
         return f"its loss is {other / best:.1f}x higher"
+    if best > 0:
+        return f"its loss is {100 * (other / best - 1):.2g}% higher"
     return f"its loss is higher ({_fmt(other)} vs {_fmt(best)})"
 
 

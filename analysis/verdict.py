@@ -102,5 +102,6 @@ def with_noise(pick: Recommendation, objective: str, runner_up: str | None,
         return pick
     label = names.get(runner_up)
     clause = noise_clause(result, objective, str(label) if label else runner_up)
-    joiner = ", but " if "indistinguishable" in clause or "within" in clause else "; "
+    noise = "indistinguishable" in clause or "within" in clause
+    joiner = ", but " if noise and " but " not in pick.reason else "; "
     return replace(pick, reason=pick.reason.rstrip(".") + joiner + clause + ".")

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from analysis import frames as f
 from analysis.calibration import Predictions
 from analysis.report import Comparison, compare, to_json
-from analysis.verdict import Versus
+from dashboard.verdict_text import group_frame, group_lines, interval, run_lines
 from tracking import TrackingSettings
 from tracking.open import open_reader
 from tracking.predictions import load_predictions, with_predictions
@@ -73,59 +73,19 @@ def _predictions(uri: str, data: ExperimentData) -> dict[str, Predictions]:
     return dict(loaded)
 
 
-def _interval(value: object) -> str:
-    return f"{value[0]:.3f}-{value[1]:.3f}" if isinstance(value, tuple) else "-"
-
-
-def _table(comparison: Comparison, objective: str) -> str:
+def _table(comparison: Comparison, objective: str, asked: list[tuple[str, str]]) -> str:
     frame = comparison.table[TABLE_COLUMNS].sort_values(
         f"final_{objective}", ascending=objective == "loss", na_position="last")
-    frame = frame.assign(**{f.ACCURACY_CI: frame[f.ACCURACY_CI].map(_interval)})
+    frame = frame.assign(**{f.ACCURACY_CI: frame[f.ACCURACY_CI].map(interval)})
     lines = [frame.to_string(index=False, float_format=lambda v: f"{v:.4f}")]
-    for goal, pick in comparison.recommended.items():
-        lines.append(f"If you care about {goal}: {pick.reason if pick else 'no run qualifies.'}")
-    names = comparison.table[f.RUN_NAME].fillna(comparison.table[f.RUN_ID])
-    lines += [_versus_line(result, names) for result in comparison.versus]
-    return "\n".join(lines + _group_lines(comparison, names))
+    if comparison.groups is not None:  # with seed groups, the configurations' answer first
+        lines += ["", "Seed groups (mean ± standard deviation over seeds):",
+                  group_frame(comparison).to_string(index=False), *group_lines(comparison), ""]
+    return "\n".join(lines + run_lines(comparison, asked))
 
 
-def _spread(mean: float, std: float) -> str:
-    return f"{mean:.4f} ± {std:.4f}" if pd.notna(std) else f"{mean:.4f}"
-
-
-def _group_lines(comparison: Comparison, names: pd.Series) -> list[str]:
-    """The seed groups: mean ± standard deviation over their seeds, and the picks among them."""
-    if comparison.groups is None:
-        return []
-    groups = comparison.groups
-    frame = pd.DataFrame({
-        "group": groups[f.GROUP], "first run": [names[r[0]] for r in groups["runs"]],
-        "n": groups["n"],
-        "final_loss": [_spread(m, s) for m, s in zip(groups["final_loss_mean"],
-                                                     groups["final_loss_std"], strict=True)],
-        "final_accuracy": [_spread(m, s) for m, s in zip(groups["final_accuracy_mean"],
-                                                         groups["final_accuracy_std"],
-                                                         strict=True)],
-        f.QUADRANT: groups[f.QUADRANT], f.PARETO: groups[f.PARETO]})
-    lines = ["", "Seed groups (mean ± standard deviation over seeds):",
-             frame.to_string(index=False)]
-    for goal, pick in comparison.group_picks.items():
-        lines.append(f"Across groups, if you care about {goal}: "
-                     f"{pick.reason if pick else 'no group qualifies.'}")
-    return lines
-
-
-def _versus_line(result: Versus, names: pd.Series) -> str:
-    p = result.paired
-    low, high = p.loss_diff_ci
-    return (f"{names.get(result.a, result.a)} vs {names.get(result.b, result.b)} on {p.n} "
-            f"samples: accuracy {p.accuracy_diff:+.4f} ({result.accuracy_gap_samples} "
-            f"sample(s), McNemar p = {p.mcnemar_p:.2g}); loss {p.loss_diff:+.4f} (95% "
-            f"interval {low:+.4f} to {high:+.4f}); confidently wrong where the other is right: "
-            f"{result.a_wrong_b_right} vs {result.b_wrong_a_right}")
-
-
-def render(comparison: Comparison, experiment: str, objective: str, form: str) -> str:
+def render(comparison: Comparison, experiment: str, objective: str, form: str,
+           asked: list[tuple[str, str]] | None = None) -> str:
     if form == "json":
         return json.dumps(to_json(comparison, experiment, objective), indent=2)
     if form == "csv":
@@ -135,7 +95,7 @@ def render(comparison: Comparison, experiment: str, objective: str, form: str) -
         runs.insert(at, "accuracy_ci_low", low)
         runs.insert(at + 1, "accuracy_ci_high", high)
         return str(runs.to_csv(index=False))
-    return _table(comparison, objective)
+    return _table(comparison, objective, asked or [])
 
 
 def _fail(message: str) -> int:
@@ -218,6 +178,6 @@ def run(args: argparse.Namespace) -> int:
     if not comparison.has_metrics:
         return _fail(f"no run in {data.name!r} has both a validation loss and an accuracy "
                      "series; name them with --loss-key / --accuracy-key")
-    print(render(comparison, data.name, args.objective, args.format))
+    print(render(comparison, data.name, args.objective, args.format, asked))
     return 0
 

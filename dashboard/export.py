@@ -11,9 +11,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analysis import frames as f
+from analysis.report import Comparison, compare
 from dashboard.state import ViewState
 from dashboard.table import RUN_COLUMNS
-from dashboard.views import View
+from dashboard.verdict_text import EVIDENCE_COLUMNS, group_frame, group_lines, interval, run_lines
+from dashboard.views import View, bounded_wait
+from tracking.predictions import with_predictions
+from tracking.reader import ReaderError, RunReader
 
 STYLE = ("body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse}"
          "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}th{background:#f3f3f3}")
@@ -47,7 +51,40 @@ def runs_frame(view: View) -> pd.DataFrame:
     return frame[ordered].rename(columns=lambda c: titles.get(c, c.removeprefix("params.")))
 
 
-def review_html(view: View, state: ViewState, store: str) -> str:
+def evidence(reader: RunReader, state: ViewState) -> Comparison | str:
+    """The comparison with every logged prediction (the page draws without them): seed groups,
+    paired tests and confident mistakes, for the export; why not, when the store fails."""
+    try:
+        with bounded_wait():
+            data = reader.read(state.experiment or "")
+            logged = with_predictions(data.runs)
+            found = reader.predictions(logged) if not logged.empty else {}
+    except ReaderError as error:
+        return f"The evidence could not be read: {error}"
+    return compare(data.runs, data.history, loss_key=state.loss_key,
+                   accuracy_key=state.accuracy_key, predictions=found)
+
+
+def _evidence_html(comparison: Comparison | str | None) -> str:
+    """Is the difference real? The seed groups, the verdict lines and each run's uncertainty."""
+    if not isinstance(comparison, Comparison):
+        return f"<p>{html.escape(comparison)}</p>" if comparison else ""
+    lines = "".join(f"<li>{html.escape(line)}</li>"
+                    for line in [*group_lines(comparison), *run_lines(comparison, [])])
+    groups = group_frame(comparison)
+    runs = comparison.table[EVIDENCE_COLUMNS].assign(
+        **{f.ACCURACY_CI: comparison.table[f.ACCURACY_CI].map(interval)})
+    return ("<h2>Is the difference real?</h2>"
+            + (f"<h3>Seed groups (mean ± standard deviation over seeds)</h3>{_table(groups)}"
+               if len(groups) else "<p>No seed groups: every run is its own configuration.</p>")
+            + f"<ul>{lines}</ul><h3>Uncertainty and confident mistakes per run</h3>"
+            + _table(runs))
+
+
+def review_html(view: View, state: ViewState, store: str,
+                comparison: Comparison | str | None = None) -> str:
+    """The review as one offline HTML file; with `comparison` (see `evidence`), its evidence
+    (or why there is none)."""
     runs = runs_frame(view)
     reviewed = runs[runs["review"].notna()] if "review" in runs else runs.iloc[0:0]
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -61,7 +98,8 @@ def review_html(view: View, state: ViewState, store: str) -> str:
         f"<h2>Reviewed runs</h2>{_table(reviewed) if len(reviewed) else '<p>None yet.</p>'}"
         f"<h2>Curves, trade-off and calibration</h2>"
         f"{_figures([view.loss, view.accuracy, view.tradeoff, view.calibration])}"
-        f"<ul>{notes}</ul><h2>All runs</h2>{_table(runs)}</body></html>")
+        f"<ul>{notes}</ul>{_evidence_html(comparison)}"
+        f"<h2>All runs</h2>{_table(runs)}</body></html>")
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.comparisons import ComparisonCache
-from dashboard.export import review_csv, review_html
+from dashboard.export import evidence, review_csv, review_html
 from dashboard.review_panel import Reviews, act, refusal
 from dashboard.state import ViewState
 from dashboard.views import bounded_wait, experiment_view
@@ -59,7 +59,8 @@ def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store
                                              for c in state.experiment or "")
         if ctx.triggered_id == ids.EXPORT_CSV:
             return no_update, download(review_csv(view), f"{name}.csv"), "Exported as CSV."
-        return download(review_html(view, state, store), f"{name}.html"), no_update, \
+        page = review_html(view, state, store, evidence(reader, state))
+        return download(page, f"{name}.html"), no_update, \
             "Exported as HTML (opens offline: plotly.js is inside)."
 
 

@@ -114,7 +114,8 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     baselines = table[f.BASELINE_ACCURACY].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
     divergence = table[f.DIVERGENCE_EPOCH]  # indexed by run id
-    pick = comparison.recommended[state.objective]
+    # with seed groups, the configuration's answer (and its seed noise) rather than one seed's
+    pick = comparison.group_picks.get(state.objective) or comparison.recommended[state.objective]
     params = distinguishing_params(runs)
     calibration, notes = _calibration(reader, state, runs, comparison, names)
     return View(

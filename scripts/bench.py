@@ -2,8 +2,9 @@
 """Benchmarks. Each prints its figures and a ratio against a baseline measured in the same run
 (these machines are noisy: compare ratios, not seconds across runs).
 
-  sweep   the default demo sweep: the cost of logging to MLflow, as a ratio to the same training
-          with logging switched off, and the wall time of `scripts/train.py` (target <= 60 s)
+  sweep   the default demo sweep (each configuration x 3 seeds): the cost of logging to MLflow,
+          as a ratio to the same training with logging switched off, and the wall time of
+          `scripts/train.py` (target <= 60 s)
   reader  reading an experiment of --runs x --epochs x 4 metrics: Lossboard's SQL reader cold and
           warm against MLflow's client path, and its REST reader against the bulk-interval
           endpoint MLflow's UI uses, over `mlflow server` with one worker and with its default
@@ -64,14 +65,14 @@ class NoLogging:
         pass
 
 
-def sweep_seconds(seed: int, settings: TrackingSettings | None) -> float:
+def sweep_seconds(settings: TrackingSettings | None) -> float:
     """The whole sweep in this process: logged to `settings`' store, or not at all (None)."""
     started = time.perf_counter()
     for run in plan("bench", list(SWEEPS)):
         if settings is None:
-            fit_and_log(run.config, load_split(run.config.dataset), seed, NoLogging())
+            fit_and_log(run.config, load_split(run.config.dataset), run.seed, NoLogging())
         else:
-            train_planned(run, seed, settings)
+            train_planned(run, settings)
     return time.perf_counter() - started
 
 
@@ -89,18 +90,19 @@ def train_script_seconds(folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def bench_sweep(seed: int) -> None:
+def bench_sweep() -> None:
     planned = plan("bench", list(SWEEPS))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         settings = TrackingSettings(f"sqlite:///{folder / 'mlflow.db'}")
         store = store_creation_seconds(settings.tracking_uri)
-        baseline = sweep_seconds(seed, None)
-        logged = sweep_seconds(seed, settings)
+        baseline = sweep_seconds(None)
+        logged = sweep_seconds(settings)
         (folder / "script").mkdir()
         whole = train_script_seconds(folder / "script")
+    seeds = sorted({p.seed for p in planned})
     print(f"demo sweep: {len(planned)} runs, {sum(p.config.epochs for p in planned)} epochs, "
-          f"seed {seed}")
+          f"seeds {' '.join(map(str, seeds))}")
     print(f"  training only, no logging (baseline)       {baseline:6.1f} s")
     print(f"  same training, logged to SQLite            {logged:6.1f} s   "
           f"x{logged / baseline:.2f} of baseline")
@@ -116,13 +118,12 @@ def main() -> int:
     parser.add_argument("which", nargs="*", metavar="BENCH",
                         help="sweep, reader, files, compare, quickack, paint, soak (default: all "
                              "but soak)")
-    parser.add_argument("--seed", type=int, default=0, help="sweep: training seed")
     parser.add_argument("--runs", type=int, default=1000, help="all but sweep: runs")
     parser.add_argument("--epochs", type=int, default=100, help="all but sweep: epochs")
     parser.add_argument("--databases", default="sqlite,postgresql,mysql",
                         help="reader: any of sqlite,postgresql,mysql (default: all)")
     args = parser.parse_args()
-    benches = {"sweep": lambda: bench_sweep(args.seed),
+    benches = {"sweep": lambda: bench_sweep(),
                "reader": lambda: bench_readers(args.runs, args.epochs, args.databases.split(",")),
                "files": lambda: bench_file_store(args.runs, args.epochs),
                "compare": lambda: bench_compare(args.runs, args.epochs),

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from tracking import TrackingSettings
 from tracking.settings import SettingsError
-from training.sweep import SWEEPS, PlannedRun, plan
+from training.sweep import DEFAULT_SEEDS, SWEEPS, PlannedRun, plan
 
 if TYPE_CHECKING:  # the loop imports scikit-learn (~1 s): only `lossboard train` needs it
     from training.loop import EpochCallback, RunResult, Scores
@@ -34,9 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="train only this configuration (repeatable; see --list)")
     parser.add_argument("--epochs", type=int, metavar="N",
                         help="train every configuration for N epochs instead of its own count")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed for weight initialisation and shuffling; the same seed gives "
-                             "the same curves (default: %(default)s)")
+    parser.add_argument("--seed", type=int, action="append", metavar="S",
+                        help="seed for weight initialisation and shuffling, one run per seed "
+                             "(repeatable); the same seed gives the same curves (default: "
+                             f"{' '.join(map(str, DEFAULT_SEEDS))})")
     parser.add_argument("--tracking-uri", metavar="URI",
                         help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, "
                              "else sqlite:///mlflow.db)")
@@ -61,6 +62,8 @@ def list_configs() -> str:
         lines.append(f"{sweep} (experiment NAME{suffix}):")
         for c in configs:
             lines.append(f"  {c.name:28} {c.dataset:14} {c.epochs:4d} epochs  {c.intent}")
+    seeds = " ".join(map(str, DEFAULT_SEEDS))
+    lines.append(f"each trained once per seed, named CONFIG-seedS (seeds {seeds}; see --seed)")
     return "\n".join(lines)
 
 
@@ -72,22 +75,22 @@ def _progress_callback(bar: tqdm[Any]) -> EpochCallback:
     return on_epoch
 
 
-def _train_with_progress(planned: list[PlannedRun], seed: int, settings: TrackingSettings,
+def _train_with_progress(planned: list[PlannedRun], settings: TrackingSettings,
                          show: bool) -> list[RunResult]:
     from training.loop import train_planned
 
     results = []
     for index, run in enumerate(planned, start=1):
-        desc = f"run {index}/{len(planned)} {run.config.name}"
+        desc = f"run {index}/{len(planned)} {run.run_name}"
         bar: tqdm[Any] = tqdm(total=run.config.epochs, desc=desc, unit="epoch",
                                disable=not show, file=sys.stderr)
         with bar:
-            results.append(train_planned(run, seed, settings, _progress_callback(bar)))
+            results.append(train_planned(run, settings, _progress_callback(bar)))
     return results
 
 
 def summary(results: list[RunResult], seconds: float) -> str:
-    lines = [f"{'experiment':26} {'run':28} {'status':9} {'val_loss':>9} {'val_acc':>8} "
+    lines = [f"{'experiment':26} {'run':32} {'status':9} {'val_loss':>9} {'val_acc':>8} "
              f"{'baseline':>8}  note"]
     for r in results:
         loss = f"{r.final_val.loss:9.4f}" if r.final_val else f"{'-':>9}"
@@ -96,7 +99,7 @@ def summary(results: list[RunResult], seconds: float) -> str:
             "unsent and lost: no folder could be written" if r.report.lost else \
             f"{r.report.refused} item(s) refused, see {r.report.refused_file}" \
             if r.report.refused else ""
-        lines.append(f"{r.experiment:26} {r.name:28} {r.report.status:9} {loss} {acc} "
+        lines.append(f"{r.experiment:26} {r.name:32} {r.report.status:9} {loss} {acc} "
                      f"{r.baseline_accuracy:8.4f}  {note}")
     lines.append(f"{len(results)} run(s) in {seconds:.1f} s")
     return "\n".join(lines)
@@ -114,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = TrackingSettings.from_env()
         sweeps = list(SWEEPS) if args.sweep == "all" else [args.sweep]
-        planned = plan(args.experiment, sweeps, args.config, args.epochs)
+        seeds = tuple(dict.fromkeys(args.seed or DEFAULT_SEEDS))  # in order, each once
+        planned = plan(args.experiment, sweeps, args.config, args.epochs, seeds)
     except (SettingsError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -128,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print(f"Logging {len(planned)} run(s) to {settings.tracking_uri}", file=sys.stderr)
     try:
-        results = _train_with_progress(planned, args.seed, settings, show=not args.no_progress)
+        results = _train_with_progress(planned, settings, show=not args.no_progress)
     except KeyboardInterrupt:
         print("interrupted: the run in progress was ended KILLED", file=sys.stderr)
         return 130

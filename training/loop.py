@@ -128,18 +128,18 @@ def fit_and_log(config: RunConfig, split: Split, seed: int, run: EpochSink,
     return val
 
 
-def train_planned(planned: PlannedRun, seed: int, settings: TrackingSettings,
+def train_planned(planned: PlannedRun, settings: TrackingSettings,
                   on_epoch: EpochCallback | None = None) -> RunResult:
     """Train and log one planned run; the run ends FAILED or KILLED if training raises."""
-    config = planned.config
+    config, seed = planned.config, planned.seed
     split = load_split(config.dataset)
     tags = {keys.TAG_DATASET: config.dataset, keys.TAG_MODEL_FAMILY: config.model_family,
             "lossboard.demo.intent": config.intent}
     params = config.params() | {"seed": seed}
-    run = EpochLogger(planned.experiment, config.name, params=params, tags=tags,
+    run = EpochLogger(planned.experiment, planned.run_name, params=params, tags=tags,
                       settings=settings)
     with run:
         baseline = run.log_class_balance(split.y_train, split.y_val)
         final_val = fit_and_log(config, split, seed, run, on_epoch)
     assert run.report is not None
-    return RunResult(planned.experiment, config.name, run.report, final_val, baseline)
+    return RunResult(planned.experiment, planned.run_name, run.report, final_val, baseline)

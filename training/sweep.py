@@ -10,6 +10,10 @@ lands models in all four quadrants on breast_cancer:
   * dominated (low accuracy, high loss): tiny or barely trained networks.
 The `imbalanced` sweep ("is this digit an 8?", ~10% positives) has small models whose accuracy
 barely beats always answering "no".
+
+Each configuration is trained once per seed (three by default), so the dashboard and `compare`
+see seed groups: a configuration's spread over seeds says whether a lead between two of them is
+bigger than what a different seed would have changed.
 """
 
 from __future__ import annotations
@@ -68,10 +72,18 @@ SWEEPS: dict[str, tuple[str, list[RunConfig]]] = {
 }
 
 
+DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
+
+
 @dataclass(frozen=True)
 class PlannedRun:
     experiment: str
     config: RunConfig
+    seed: int
+
+    @property
+    def run_name(self) -> str:
+        return f"{self.config.name}-seed{self.seed}"
 
 
 def plan(
@@ -79,12 +91,14 @@ def plan(
     sweeps: list[str],
     only: list[str] | None = None,
     epochs: int | None = None,
+    seeds: tuple[int, ...] = DEFAULT_SEEDS,
 ) -> list[PlannedRun]:
-    """Runs to train, in order: the chosen sweeps, optionally only named configs and epochs."""
+    """Runs to train, in order: the chosen sweeps (optionally only named configs, with other
+    epochs), each configuration once per seed."""
     unknown = set(only or []) - {c.name for _, configs in SWEEPS.values() for c in configs}
     if unknown:
         raise ValueError(f"unknown configuration(s): {', '.join(sorted(unknown))}")
-    planned = []
+    planned: list[PlannedRun] = []
     for sweep in sweeps:
         suffix, configs = SWEEPS[sweep]
         for config in configs:
@@ -92,5 +106,5 @@ def plan(
                 continue
             if epochs is not None:
                 config = replace(config, epochs=epochs)
-            planned.append(PlannedRun(experiment + suffix, config))
+            planned.extend(PlannedRun(experiment + suffix, config, seed) for seed in seeds)
     return planned

@@ -61,7 +61,7 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
     assert "lowest loss once calibrated &lt;b&gt;really&lt;/b&gt;" in page
     assert len(page) > 3_000_000 and 'src="http' not in page  # plotly.js inside: offline
     rows = list(csv.DictReader(csv_file.open()))
-    assert len(rows) == 8 and sum(bool(r["review"]) for r in rows) == 1
+    assert len(rows) == 24 and sum(bool(r["review"]) for r in rows) == 1
 
     message_after(browser, "clear-review", "Cleared the review of 1 run(s).")
     left = MlflowClient(demo_store.uri).get_run(run_id).data.tags

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mlflow import MlflowClient
+from scipy import stats
 
 from analysis import frames as f
 from analysis.report import RUN_FIELDS
@@ -18,6 +20,7 @@ from dashboard.cli import main
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import free_port
 from tracking import keys
+from training.sweep import REGIMES
 
 
 def compare_json(store: DemoStore, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
@@ -29,10 +32,9 @@ def test_json_contract_on_the_demo(demo_store: DemoStore,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo")
     assert set(report) == {"experiment", "objective", "runs", "recommended", "disagreements",
-                           "versus", "groups", "recommended_groups"}
-    assert report["groups"] == [] and report["recommended_groups"] == {}  # one seed each
+                           "versus", "groups", "recommended_groups", "group_versus"}
     assert report["experiment"] == "lossboard-demo" and report["objective"] == "loss"
-    assert len(report["runs"]) == 8
+    assert len(report["runs"]) == 24  # 8 configurations x 3 seeds
     runs = {r["run_name"]: r for r in report["runs"]}
     for run in runs.values():
         assert list(run) == RUN_FIELDS
@@ -41,16 +43,67 @@ def test_json_contract_on_the_demo(demo_store: DemoStore,
         assert run["ece"] is not None and 0 <= run["ece"] <= 1
         assert run["baseline_accuracy"] == pytest.approx(0.6257, abs=1e-4)
     assert {r["quadrant"] for r in runs.values()} == set(QUADRANTS)
-    best = runs["mlp-64-decay-0.3"]
-    assert best["pareto"] and best["final_loss"] == pytest.approx(0.0939, abs=1e-4)
-    assert report["recommended"] == {"loss": best["run_id"], "accuracy": best["run_id"]}
-    overconfident = runs["mlp-128x128-no-decay-long"]
+    overconfident = runs["mlp-128x128-no-decay-long-seed0"]
     assert overconfident["quadrant"] == "high-accuracy/high-loss"
     assert overconfident["divergence_epoch"] is not None and overconfident["epochs"] == 150
     # temperature scaling takes away most of an overconfident run's excess loss
     assert overconfident["calibrated_loss"] < overconfident["final_loss"] / 2
     pairs = {tuple(p) for p in report["disagreements"]}
-    assert (overconfident["run_id"], runs["mlp-16-decay-4"]["run_id"]) in pairs
+    assert (overconfident["run_id"], runs["mlp-16-decay-4-seed0"]["run_id"]) in pairs
+
+
+def test_the_demo_configurations_are_seed_groups_in_their_intended_quadrants(
+        demo_store: DemoStore, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each configuration's three seeds form a group named after it; the groups land where
+    the sweep meant them to, and the best group is picked for both objectives."""
+    report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo")
+    names = {r["run_id"]: r["run_name"] for r in report["runs"]}
+    groups = {g["name"]: g for g in report["groups"]}
+    assert sorted(groups) == sorted(c.name for c in REGIMES)
+    intended = {"dominant": "high-accuracy/low-loss", "overconfident": "high-accuracy/high-loss",
+                "hedging": "low-accuracy/low-loss", "dominated": "low-accuracy/high-loss"}
+    for config in REGIMES:
+        group = groups[config.name]
+        assert group["n"] == 3 and set(group["params"]) == {
+            "hidden_layers", "weight_decay", "learning_rate", "epochs", "batch_size",
+            "optimizer"}
+        assert sorted(names[r] for r in group["runs"]) == [
+            f"{config.name}-seed{s}" for s in (0, 1, 2)]
+        assert group["quadrant"] == intended[config.intent], config.name
+    best = groups["mlp-64-decay-0.3"]["group"]
+    assert report["recommended_groups"] == {"loss": best, "accuracy": best}
+    assert groups["mlp-64-decay-0.3"]["pareto"]
+
+
+def test_group_verdicts_match_welch_tests_on_what_mlflow_holds(
+        demo_store: DemoStore, capsys: pytest.CaptureFixture[str]) -> None:
+    """Group means, spreads and Welch p-values, computed again from the runs' final metrics as
+    MLflow's own client reports them."""
+    report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo")
+    client = MlflowClient(demo_store.uri)
+    experiment = client.get_experiment_by_name("lossboard-demo")
+    assert experiment is not None
+    final = {r.info.run_id: r.data.metrics for r in client.search_runs(
+        [experiment.experiment_id])}
+    groups = {g["group"]: g for g in report["groups"]}
+    for group in groups.values():
+        losses = [final[r]["val_loss"] for r in group["runs"]]
+        assert group["final_loss_mean"] == pytest.approx(np.mean(losses))
+        assert group["final_loss_std"] == pytest.approx(np.std(losses, ddof=1))
+    assert report["group_versus"], "the overconfident and hedging groups disagree"
+    for result in report["group_versus"]:
+        a, b = groups[result["a"]], groups[result["b"]]
+        assert (a["quadrant"], b["quadrant"]) == ("high-accuracy/high-loss",
+                                                  "low-accuracy/low-loss")
+        for metric, key in (("loss", "val_loss"), ("accuracy", "val_accuracy")):
+            xs, ys = ([final[r][key] for r in g["runs"]] for g in (a, b))
+            assert result[f"{metric}_diff"] == pytest.approx(np.mean(xs) - np.mean(ys))
+            if np.ptp(xs) == 0 and np.ptp(ys) == 0:
+                assert result[f"{metric}_p"] is None  # no spread over seeds to test against
+            else:
+                assert result[f"{metric}_p"] == pytest.approx(
+                    stats.ttest_ind(xs, ys, equal_var=False).pvalue)
+        assert result["loss_p"] < 0.05  # the overconfident groups' loss is not seed noise
 
 
 def test_uncertainty_and_confident_mistakes_match_the_logged_predictions(
@@ -76,9 +129,11 @@ def test_uncertainty_and_confident_mistakes_match_the_logged_predictions(
         assert run["confident_mistakes"] == confident.sum()
         assert run["confident_mistake_loss_share"] == pytest.approx(
             loss[confident].sum() / loss.sum())
+        assert run["loss_if_hedged"] == pytest.approx(np.where(confident, np.log(2), loss).mean())
     runs = {r["run_name"]: r for r in report["runs"]}
-    assert runs["mlp-128x128-no-decay-long"]["confident_mistakes"] >= 3  # why its loss is high
-    assert runs["mlp-16-decay-4"]["confident_mistakes"] == 0  # the hedging run's are not
+    for seed in (0, 1, 2):  # why the overconfident runs' loss is high; the hedging runs' is not
+        assert runs[f"mlp-128x128-no-decay-long-seed{seed}"]["confident_mistakes"] >= 3
+        assert runs[f"mlp-16-decay-4-seed{seed}"]["confident_mistakes"] == 0
 
 
 def test_paired_tests_match_an_independent_computation_and_name_the_noise(
@@ -86,7 +141,7 @@ def test_paired_tests_match_an_independent_computation_and_name_the_noise(
     from statsmodels.stats.contingency_tables import mcnemar
 
     report = compare_json(demo_store, capsys, "--experiment", "lossboard-demo", "--versus",
-                          "mlp-2-short", "mlp-8-slow")
+                          "mlp-2-short-seed0", "mlp-8-slow-seed0")
     ids = {r["run_name"]: r["run_id"] for r in report["runs"]}
     client = MlflowClient(demo_store.uri)
 
@@ -97,7 +152,7 @@ def test_paired_tests_match_an_independent_computation_and_name_the_noise(
             return saved["proba"].astype(np.float64), saved["labels"]
 
     pairs = {(v["a"], v["b"]): v for v in report["versus"]}
-    assert (ids["mlp-2-short"], ids["mlp-8-slow"]) in pairs
+    assert (ids["mlp-2-short-seed0"], ids["mlp-8-slow-seed0"]) in pairs
     assert all(tuple(p) in pairs for p in report["disagreements"])
     for (a, b), result in pairs.items():
         (pa, y), (pb, _) = logged(a), logged(b)
@@ -111,9 +166,11 @@ def test_paired_tests_match_an_independent_computation_and_name_the_noise(
         assert result["loss_diff"] == pytest.approx(np.mean(loss[0] - loss[1]))
         low, high = result["loss_diff_ci"]
         assert low <= result["loss_diff"] <= high
-    accuracy_reason = compare_cli_table(demo_store, capsys)
-    assert ("but the accuracy gap over mlp-32-decay-1 is 1 of 171 samples, p = 1: "
-            "indistinguishable on this validation set.") in accuracy_reason
+    table = compare_cli_table(demo_store, capsys)
+    [accuracy_line] = [line for line in table.splitlines()
+                       if line.startswith("Among single runs, if you care about accuracy:")]
+    assert re.search(r"the accuracy gap over mlp-64-decay-0\.3-seed\d is 1 of 171 samples, "
+                     r"p = 1: indistinguishable on this validation set\.$", accuracy_line)
 
 
 def compare_cli_table(store: DemoStore, capsys: pytest.CaptureFixture[str]) -> str:
@@ -124,7 +181,7 @@ def compare_cli_table(store: DemoStore, capsys: pytest.CaptureFixture[str]) -> s
 def test_versus_names_an_unknown_run(demo_store: DemoStore,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", "--tracking-uri", demo_store.uri, "--experiment",
-                 "lossboard-demo", "--versus", "mlp-2-short", "no-such-run"]) == 2
+                 "lossboard-demo", "--versus", "mlp-2-short-seed0", "no-such-run"]) == 2
     err = capsys.readouterr().err
     assert err == "error: --versus: no run named 'no-such-run' in 'lossboard-demo'\n"
 
@@ -135,7 +192,8 @@ def test_objective_accuracy_and_the_imbalanced_baseline(
                           "--objective", "accuracy")
     assert report["objective"] == "accuracy"
     runs = {r["run_name"]: r for r in report["runs"]}
-    assert report["recommended"]["accuracy"] == runs["mlp-8-short"]["run_id"]
+    groups = {g["name"]: g["group"] for g in report["groups"]}
+    assert report["recommended_groups"]["accuracy"] == groups["mlp-8-short"]
     for run in runs.values():
         assert 0 < run["final_accuracy"] - run["baseline_accuracy"] <= 0.05
 
@@ -148,7 +206,13 @@ def test_table_and_csv(demo_store: DemoStore, capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "mlp-256-no-decay-long" in out and "high-accuracy/high-loss" in out
     if form == "table":
-        assert "If you care about loss: mlp-64-decay-0.3 has the lowest" in out
+        assert "Across groups, if you care about loss: mlp-64-decay-0.3 (3 seeds) has the " \
+               "lowest" in out
+        assert re.search(r"^Among single runs, if you care about loss: mlp-64-decay-0\.3-seed\d "
+                         "has the lowest", out, re.MULTILINE)
+        # the disagreeing configurations are judged as groups, their 36 run pairs in the JSON
+        assert "mlp-256-no-decay-long vs mlp-16-decay-4 over 3 vs 3 seeds:" in out
+        assert "mlp-256-no-decay-long-seed0 vs mlp-16-decay-4-seed0" not in out
     else:
         at = RUN_FIELDS.index(f.FINAL_ACCURACY) + 1
         header = [*RUN_FIELDS[:at], "accuracy_ci_low", "accuracy_ci_high", *RUN_FIELDS[at:]]
@@ -206,20 +270,20 @@ def test_a_key_no_run_logged_is_named(demo_store: DemoStore,
 def test_seed_groups_from_a_real_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Two configurations trained with several seeds by `lossboard train` form two groups."""
     uri = f"sqlite:///{tmp_path / 'seeds.db'}"
-    for config, seeds in (("mlp-16-decay-4", (0, 1, 2)), ("mlp-2-short", (0, 1))):
-        for seed in seeds:
-            assert main(["train", "--tracking-uri", uri, "--experiment", "seeds", "--config",
-                         config, "--seed", str(seed), "--epochs", "4", "--no-progress"]) == 0
+    for config, seeds in (("mlp-16-decay-4", ("0", "1", "2")), ("mlp-2-short", ("0", "1", "0"))):
+        args = [a for seed in seeds for a in ("--seed", seed)]  # a repeated seed trains once
+        assert main(["train", "--tracking-uri", uri, "--experiment", "seeds", "--config",
+                     config, *args, "--epochs", "4", "--no-progress"]) == 0
     capsys.readouterr()
     assert main(["compare", "--tracking-uri", uri, "--experiment", "seeds", "--format",
                  "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     runs = {r["run_id"]: r for r in report["runs"]}
     groups = sorted(report["groups"], key=lambda g: -g["n"])
-    assert [g["n"] for g in groups] == [3, 2]
+    assert [(g["name"], g["n"]) for g in groups] == [("mlp-16-decay-4", 3), ("mlp-2-short", 2)]
     for group in groups:
         members = [runs[r] for r in group["runs"]]
-        assert {m["run_name"] for m in members} == {members[0]["run_name"]}
+        assert all(m["run_name"].startswith(group["name"] + "-seed") for m in members)
         assert all(m["group"] == group["group"] for m in members)
         assert "seed" not in group["params"] and group["params"]["weight_decay"]
         losses = [m["final_loss"] for m in members]

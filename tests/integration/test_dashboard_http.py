@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from typing import Any
 
 import pytest
 
 from dashboard import ids
 from dashboard.app import create_app, redact
+from dashboard.cli import main
 from dashboard.settings import DashboardSettings
-from tests.helpers.dash_client import SHOW_OUTPUTS, call, show_inputs
+from tests.helpers.dash_client import SHOW_OUTPUTS, call, payload, show_inputs
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import MlflowServer, free_port
 from tests.helpers.stores import EXPERIMENT, write_awkward_experiment
@@ -44,16 +48,19 @@ def test_health_and_page(demo_store: DemoStore) -> None:
 def test_demo_experiment_draws_every_run_and_recommends(demo_store: DemoStore) -> None:
     shown = update(client_for(demo_store.uri), "lossboard-demo", "loss")
     loss_lines = {trace["name"] for trace in shown[ids.LOSS_CURVES]["data"]} - {"divergence"}
-    assert len(loss_lines) == 16  # 8 runs x (validation, train)
-    assert "mlp-256-no-decay-long (val)" in loss_lines
+    assert len(loss_lines) == 48  # 8 configurations x 3 seeds x (validation, train)
+    assert "mlp-256-no-decay-long-seed0 (val)" in loss_lines
     quadrants = {trace["name"] for trace in shown[ids.TRADEOFF]["data"]}
     assert {"high-accuracy/high-loss", "low-accuracy/low-loss", "Pareto front"} <= quadrants
-    assert shown[ids.RECOMMENDATION].startswith("mlp-64-decay-0.3 has the lowest")
+    # the demo's seeds form groups: the page answers for the configuration, with its seed noise
+    assert shown[ids.RECOMMENDATION].startswith("mlp-64-decay-0.3 (3 seeds) has the lowest")
+    assert shown[ids.RECOMMENDATION].endswith("(3 vs 3 seeds, Welch p = 4.7e-05): beyond seed "
+                                              "noise.")
     assert shown[ids.MESSAGE] == ""
     rows = shown[f"{ids.RUNS_TABLE}.rowData"]
-    assert len(rows) == 8 and {"params.hidden_layers", "params.weight_decay"} <= set(rows[0])
+    assert len(rows) == 24 and {"params.hidden_layers", "params.weight_decay"} <= set(rows[0])
     notes = str(shown[ids.CALIBRATION_NOTES])
-    assert "mlp-64-decay-0.3: ECE" in notes and "after temperature scaling" in notes
+    assert "mlp-64-decay-0.3-seed0: ECE" in notes and "after temperature scaling" in notes
     assert shown[ids.REFRESH] is True  # nothing running: no live refresh
 
 
@@ -79,8 +86,10 @@ def test_smoothing_log_scale_and_divergence_marks(demo_store: DemoStore) -> None
     assert loss["layout"]["yaxis"]["type"] == "log"
     assert plain_view[ids.LOSS_CURVES]["layout"]["yaxis"]["type"] == "linear"
     marks = [t for t in loss["data"] if t["name"] == "divergence"]
-    assert len(marks) == 1 and len(marks[0]["text"]) == 2  # the two unregularised runs
-    assert sorted(marks[0]["text"]) == ["mlp-128x128-no-decay-long", "mlp-256-no-decay-long"]
+    assert len(marks) == 1  # the two unregularised configurations, each of their seeds
+    assert sorted(marks[0]["text"]) == sorted(f"{config}-seed{s}" for s in (0, 1, 2) for config
+                                              in ("mlp-128x128-no-decay-long",
+                                                  "mlp-256-no-decay-long"))
 
 
 @pytest.mark.parametrize(("experiment", "objective", "message"), [
@@ -197,7 +206,52 @@ def test_an_unexpected_error_is_a_message_not_a_blank_page() -> None:
 
 def test_a_very_large_experiment_says_what_it_costs(demo_store: DemoStore,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("dashboard.views.LARGE_EXPERIMENT_RUNS", 8)  # the demo's 8 runs
+    monkeypatch.setattr("dashboard.views.LARGE_EXPERIMENT_RUNS", 24)  # the demo's 24 runs
     shown = update(client_for(demo_store.uri), "lossboard-demo", "loss")
-    assert shown[ids.MESSAGE].startswith("8 runs: every one is drawn")
-    assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) == 8  # still all there
+    assert shown[ids.MESSAGE].startswith("24 runs: every one is drawn")
+    assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) == 24  # still all there
+
+
+def export_html(client: Any, experiment: str) -> str:
+    """The HTML review export, asked for as the page's Export button does."""
+    output = next(d["output"] for d in client.get("/_dash-dependencies").get_json()
+                  if ids.DOWNLOAD_HTML in d["output"])
+    outputs = [(ids.DOWNLOAD_HTML, "data"), (ids.DOWNLOAD_CSV, "data"),
+               (ids.REVIEW_MESSAGE, "children")]
+    state = [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", "loss"),
+             (ids.SELECTION, "data", []), (ids.LOSS_KEY, "value", None),
+             (ids.ACCURACY_KEY, "value", None)]
+    request = payload(outputs, [(ids.EXPORT_HTML, "n_clicks", 1),
+                                (ids.EXPORT_CSV, "n_clicks", None)], state)
+    answer = client.post("/_dash-update-component", json=request | {"output": output})
+    return str(answer.get_json()["response"][ids.DOWNLOAD_HTML]["data"]["content"])
+
+
+def rows_after(page: str, heading: str) -> list[list[str]]:
+    """The cells of the first table after `heading` in an exported page."""
+    table = page.split(heading, 1)[1].split("</table>", 1)[0]
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
+    return [row for row in rows if row]  # the header row holds <th> cells
+
+
+def test_the_html_export_carries_groups_verdicts_and_evidence(
+        demo_store: DemoStore, capsys: pytest.CaptureFixture[str]) -> None:
+    """What `lossboard compare` finds, in the file a review hands on: the seed groups, the
+    verdict lines with their noise and each run's uncertainty and confident mistakes."""
+    page = export_html(client_for(demo_store.uri), "lossboard-demo")
+    assert main(["compare", "--tracking-uri", demo_store.uri, "--experiment", "lossboard-demo",
+                 "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "<h2>Is the difference real?</h2>" in page
+    groups = {row[1]: row for row in rows_after(page, "over seeds)</h3>")}
+    assert sorted(groups) == sorted(g["name"] for g in report["groups"])
+    assert groups["mlp-64-decay-0.3"][2:4] == ["3", "0.0939 ± 0.0009"]
+    assert html.escape("Across groups, if you care about loss: mlp-64-decay-0.3 (3 seeds)") in page
+    assert "Welch p = " in page and "McNemar p = " in page
+    evidence = {row[0]: row for row in rows_after(page, "confident mistakes per run</h3>")}
+    for run in report["runs"]:
+        row = evidence[run["run_name"]]
+        assert row[1] == "171" and row[3] == "-".join(f"{v:.3f}" for v in run["accuracy_ci"])
+        assert row[6] == str(run["confident_mistakes"])
+        share = run["confident_mistake_loss_share"]
+        assert row[7] == ("" if share is None else f"{share:.4f}")

@@ -27,19 +27,21 @@ def runs(store: DemoStore, experiment: str) -> dict[str, Run]:
     return {r.info.run_name: r for r in client.search_runs([found.experiment_id])}
 
 
-def test_one_finished_run_per_configuration(demo_store: DemoStore) -> None:
+def test_one_finished_run_per_configuration_and_seed(demo_store: DemoStore) -> None:
     regimes, imbalanced = runs(demo_store, "lossboard-demo"), runs(
         demo_store, "lossboard-demo-imbalanced")
-    assert sorted(regimes) == sorted(c.name for c in REGIMES)
-    assert sorted(imbalanced) == sorted(c.name for c in IMBALANCED)
+    assert sorted(regimes) == sorted(f"{c.name}-seed{s}" for c in REGIMES for s in (0, 1, 2))
+    assert sorted(imbalanced) == sorted(f"{c.name}-seed{s}" for c in IMBALANCED
+                                        for s in (0, 1, 2))
+    assert {r.data.params["seed"] for r in regimes.values()} == {"0", "1", "2"}
     assert {r.info.status for r in [*regimes.values(), *imbalanced.values()]} == {"FINISHED"}
-    assert "10 run(s)" in demo_store.stdout
+    assert "30 run(s)" in demo_store.stdout
 
 
 @pytest.mark.parametrize("config", REGIMES + IMBALANCED, ids=lambda c: c.name)
 def test_complete_history_with_step_equal_to_epoch(demo_store: DemoStore, config) -> None:
     experiment = "lossboard-demo" if config in REGIMES else "lossboard-demo-imbalanced"
-    run = runs(demo_store, experiment)[config.name]
+    run = runs(demo_store, experiment)[f"{config.name}-seed0"]
     client = MlflowClient(demo_store.uri)
     for key in EPOCH_KEYS:
         history = client.get_metric_history(run.info.run_id, key)
@@ -55,7 +57,7 @@ def test_complete_history_with_step_equal_to_epoch(demo_store: DemoStore, config
 @pytest.mark.parametrize("config", REGIMES[:1] + IMBALANCED[:1], ids=lambda c: c.dataset)
 def test_class_balance_tags_match_the_data(demo_store: DemoStore, config) -> None:
     experiment = "lossboard-demo" if config in REGIMES else "lossboard-demo-imbalanced"
-    tags = runs(demo_store, experiment)[config.name].data.tags
+    tags = runs(demo_store, experiment)[f"{config.name}-seed1"].data.tags
     split = load_split(config.dataset)
     counts = np.bincount(split.y_train)
     assert json.loads(tags[keys.TAG_CLASS_COUNTS]) == {str(c): int(n) for c, n in

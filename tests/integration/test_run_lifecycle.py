@@ -112,7 +112,7 @@ def test_progress_bar_shows_run_epoch_and_validation_scores(
     sqlite_uri: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--tracking-uri", sqlite_uri, "--config", "mlp-2-short", "--config",
-                 "mlp-8-slow", "--epochs", "3"]) == 0
+                 "mlp-8-slow", "--epochs", "3", "--seed", "5", "--seed", "6"]) == 0
     err = capsys.readouterr().err
-    assert "run 1/2 mlp-2-short" in err and "run 2/2 mlp-8-slow" in err
+    assert "run 1/4 mlp-2-short-seed5" in err and "run 4/4 mlp-8-slow-seed6" in err
     assert "3/3" in err and "val_loss=" in err and "val_acc=" in err

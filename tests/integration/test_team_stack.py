@@ -31,7 +31,7 @@ from tests.helpers.team import (
 )
 
 TRAIN_ARGS = ["--config", "mlp-2-short", "--config", "mlp-16-decay-4", "--config",
-              "mlp-256-no-decay-long", "--epochs", "6"]  # the compose trainer, shortened
+              "mlp-256-no-decay-long", "--epochs", "6", "--seed", "0"]  # compose's, shortened
 
 
 class MotoServer(ServerProcess):
@@ -146,7 +146,7 @@ def test_the_trainers_runs_show_over_the_sql_and_the_rest_path(stack: Stack) -> 
     sql_rows = show(stack.client("bob"))["runs-table.rowData"]
     rest_rows = show(stack.client("bob", rest=True))["runs-table.rowData"]
     names = sorted(r["run_name"] for r in sql_rows)
-    assert names == ["mlp-16-decay-4", "mlp-2-short", "mlp-256-no-decay-long"]
+    assert names == ["mlp-16-decay-4-seed0", "mlp-2-short-seed0", "mlp-256-no-decay-long-seed0"]
     assert sorted(r["run_name"] for r in rest_rows) == names
     by_name = {r["run_name"]: r for r in rest_rows}
     for row in sql_rows:

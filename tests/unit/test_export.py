@@ -33,3 +33,19 @@ def test_csv_cells_and_headers_are_neutralised_and_negative_numbers_are_kept() -
     assert names == ["'" + v for v in HOSTILE]
     assert all(row[rows[0].index("delta")] == "-0.25" for row in rows[1:])
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+def test_the_evidence_section_escapes_run_and_group_names() -> None:
+    from analysis.report import compare
+    from dashboard.export import review_html
+    from dashboard.state import ViewState
+    from tests.unit.test_seed_groups import POINTS, RUNS
+
+    hostile = RUNS.assign(**{f.RUN_NAME: "<b>bold</b>-" + RUNS[f.RUN_ID]})
+    state = ViewState.from_inputs("e", "loss", [], None, None)[0]
+    view = replace(empty_view(""), rows=[{f.RUN_ID: "wide-0", f.RUN_NAME: "&lt;b&gt;"}])
+    page = review_html(view, state, "sqlite:///x.db", compare(hostile, POINTS))
+    assert "<b>" not in page and "&lt;b&gt;bold&lt;/b&gt;-wide" in page
+    assert "Across groups, if you care about loss: &lt;b&gt;bold&lt;/b&gt;-thin (3 seeds)" in page
+    unread = review_html(view, state, "x", "The evidence could not be read: <gone>")
+    assert "<p>The evidence could not be read: &lt;gone&gt;</p>" in unread

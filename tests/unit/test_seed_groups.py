@@ -8,7 +8,7 @@ import pytest
 
 from analysis import frames as f
 from analysis.report import compare, to_json
-from analysis.seed_groups import group_curves, group_ids, is_seed
+from analysis.seed_groups import group_curves, group_ids, group_name, is_seed
 from tests.unit.test_report import history
 
 
@@ -83,3 +83,27 @@ def test_group_curves_carry_the_mean_and_spread_per_epoch() -> None:
     row = bands[(bands[f.GROUP] == wide) & (bands[f.METRIC] == "loss")].iloc[0]
     assert (row["n"], row["mean"]) == (3, pytest.approx(0.32))
     assert row["std"] == pytest.approx(np.std([0.30, 0.34, 0.32], ddof=1))
+
+
+@pytest.mark.parametrize(("names", "shared"), [
+    (["mlp-8-seed0", "mlp-8-seed1"], "mlp-8"),
+    (["mlp-64-decay-0.3-seed0", "mlp-64-decay-0.3-seed1"], "mlp-64-decay-0.3"),
+    (["x-s0", "x-s1", "x-s2"], "x"),
+    (["run-10", "run-11"], "run"),  # never half a word ("run-1")
+    (["same", "same"], "same"),
+    (["lr=0.1 seed=1", "lr=0.1 seed=2"], "lr=0.1"),
+    (["bouncy-cat-1", "happy-dog-2"], ""),  # MLflow's random names share nothing
+    (["abc", "abd"], "")])
+def test_a_group_is_named_by_what_its_run_names_share(names: list[str], shared: str) -> None:
+    assert group_name(names) == shared
+
+
+def test_groups_whose_names_would_read_the_same_carry_their_id() -> None:
+    report = to_json(compare(RUNS, POINTS), "e", "loss")
+    names = sorted(g["name"] for g in report["groups"])
+    wide, thin = (g["group"] for g in sorted(report["groups"], key=lambda g: g["runs"][0]))
+    # run ids wide-N and thin-N share "wide" and "thin"; the same names twice get the id
+    assert names == ["thin", "wide"]
+    renamed = RUNS.assign(**{f.RUN_NAME: ["trial"] * len(RUNS)})
+    twice = to_json(compare(renamed, POINTS), "e", "loss")["groups"]
+    assert sorted(g["name"] for g in twice) == sorted([f"trial {thin}", f"trial {wide}"])

@@ -2,20 +2,23 @@ import numpy as np
 import pytest
 
 from training.datasets import DATASETS, load_split
-from training.sweep import IMBALANCED, REGIMES, SWEEPS, plan
+from training.sweep import DEFAULT_SEEDS, IMBALANCED, REGIMES, SWEEPS, plan
 
 
-def test_plan_runs_every_sweep_into_its_experiment() -> None:
+def test_plan_runs_every_sweep_into_its_experiment_once_per_default_seed() -> None:
     planned = plan("demo", list(SWEEPS))
-    assert [(p.experiment, p.config) for p in planned] == (
-        [("demo", c) for c in REGIMES] + [("demo-imbalanced", c) for c in IMBALANCED]
-    )
+    assert DEFAULT_SEEDS == (0, 1, 2)
+    assert [(p.experiment, p.config, p.seed) for p in planned] == (
+        [("demo", c, s) for c in REGIMES for s in DEFAULT_SEEDS]
+        + [("demo-imbalanced", c, s) for c in IMBALANCED for s in DEFAULT_SEEDS])
+    assert len({p.run_name for p in planned}) == len(planned)  # every run named apart
 
 
-def test_plan_can_pick_configs_and_override_epochs() -> None:
-    planned = plan("demo", list(SWEEPS), only=["mlp-2-short", "mlp-8-short"], epochs=3)
-    assert [(p.experiment, p.config.name, p.config.epochs) for p in planned] == [
-        ("demo", "mlp-2-short", 3), ("demo-imbalanced", "mlp-8-short", 3)]
+def test_plan_can_pick_configs_seeds_and_epochs() -> None:
+    planned = plan("demo", list(SWEEPS), only=["mlp-2-short", "mlp-8-short"], epochs=3,
+                   seeds=(7,))
+    assert [(p.experiment, p.run_name, p.config.epochs) for p in planned] == [
+        ("demo", "mlp-2-short-seed7", 3), ("demo-imbalanced", "mlp-8-short-seed7", 3)]
 
 
 def test_plan_names_unknown_configs() -> None:
