@@ -53,12 +53,14 @@ def summary_lines(runs: list[RunCalibration]) -> list[str]:
     return lines
 
 
-def calibration_figure(runs: list[RunCalibration]) -> go.Figure:
+def calibration_figure(runs: list[RunCalibration],
+                       colours: Mapping[str, str] | None = None) -> go.Figure:
+    """Reliability and confidence per run, each in its colour (`colours`: the page's)."""
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(
         "reliability (above the diagonal: under-confident)", "confidence of the predictions"))
     figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
                                 line={"color": "#999999", "dash": "dot"}), row=1, col=1)
-    colour = run_colours(r.run_id for r in runs)
+    colour = {**run_colours(r.run_id for r in runs), **(colours or {})}
     for run in runs:
         filled = run.bins[run.bins[cal.COUNT] > 0]
         name = plain(run.name)

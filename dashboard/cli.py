@@ -68,6 +68,7 @@ def exposure_problem(host: str, sign_in: bool, allow_anonymous: bool) -> str | N
 def _serve(args: argparse.Namespace) -> int:
     # imported here: dash is only needed to serve, not to train or compare
     from dashboard.app import create_app
+    from dashboard.production import serve
     from dashboard.settings import DashboardSettings
     from dashboard.wsgi import build_reader
     from tracking.reader import ReaderError
@@ -82,14 +83,16 @@ def _serve(args: argparse.Namespace) -> int:
         problem = exposure_problem(settings.host, settings.sign_in, args.allow_anonymous)
         if problem:
             raise SettingsError(problem)
-        reader = build_reader(settings)
+        build_reader(settings)  # a bad store or setting is said here, before serving
     except (SettingsError, ReaderError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     who = f"sign-in on, {len(settings.users)} user(s)" if settings.sign_in else "no sign-in"
     print(f"Lossboard: http://{settings.host}:{settings.port}/ ({who}; Ctrl-C to stop)",
           file=sys.stderr)
-    create_app(settings, reader).run(host=settings.host, port=settings.port, debug=False)
+    # built again in the server's worker process: connections never cross a fork
+    serve(lambda: create_app(settings, build_reader(settings)).server, settings.host,
+          settings.port, access_log=args.access_log)
     return 0
 
 
@@ -155,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--webgl", action="store_true",
                        help="draw the faint lines of unselected runs with WebGL (default: "
                             "$LOSSBOARD_WEBGL, else SVG, which is faster without a GPU)")
+    serve.add_argument("--access-log", action="store_true",
+                       help="log every request to stderr (default: off)")
     serve.add_argument("--no-cache", action="store_true",
                        help="over http(s): keep no finished runs on disk between starts "
                             "(default: $LOSSBOARD_CACHE_DIR, else ~/.cache/lossboard)")

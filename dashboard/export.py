@@ -13,7 +13,7 @@ import plotly.io as pio
 from analysis import frames as f
 from analysis.report import Comparison, compare
 from dashboard.state import ViewState
-from dashboard.table import RUN_COLUMNS
+from dashboard.table import RUN_COLUMNS, WHOLE_FIELDS
 from dashboard.verdict_text import EVIDENCE_COLUMNS, group_frame, group_lines, interval, run_lines
 from dashboard.views import View, bounded_wait
 from tracking.predictions import with_predictions
@@ -38,7 +38,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
@@ -46,7 +46,9 @@ def _text(value: object) -> str:
 def runs_frame(view: View) -> pd.DataFrame:
     """The table as shown, with readable headers, run id last."""
     titles = {field: title for field, title, _ in RUN_COLUMNS}
-    frame = pd.DataFrame(view.rows)
+    frame = pd.DataFrame(view.rows).drop(columns="colour", errors="ignore")
+    whole = [c for c in WHOLE_FIELDS if c in frame]  # epochs as 60, not 60.0000
+    frame[whole] = frame[whole].astype("Float64").round().astype("Int64")
     ordered = [c for c in frame.columns if c != f.RUN_ID] + [f.RUN_ID]
     return frame[ordered].rename(columns=lambda c: titles.get(c, c.removeprefix("params.")))
 

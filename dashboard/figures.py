@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Collection, Iterable
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -13,10 +12,7 @@ from plotly.colors import qualitative
 
 from analysis import frames as f
 from analysis.series import thin
-from analysis.tradeoff import QUADRANTS
 
-QUADRANT_COLOURS = dict(zip(QUADRANTS, ["#d62728", "#9467bd", "#2ca02c", "#7f7f7f"],
-                            strict=True))
 SPLIT_DASH = {"val": "solid", "train": "dash"}
 MAX_LINES = 24  # runs drawn one trace each; beyond that the unselected share one trace
 BACKGROUND = "rgba(110, 110, 110, 0.22)"
@@ -38,19 +34,24 @@ def run_colours(run_ids: Iterable[object]) -> dict[str, str]:
 def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,
                   selected: Collection[str] = (), baseline: float | None = None,
                   log_y: bool = False, divergence: pd.Series | None = None,
-                  max_lines: int = MAX_LINES, webgl: bool = False) -> go.Figure:
-    """One line per run and split: validation solid, train dashed, x = epoch; selected runs
-    bold and on top. With more than `max_lines` runs the unselected ones are one faint trace
-    (validation only, each run thinned to BACKGROUND_POINTS points; `webgl`: a WebGL trace). An
-    x marks where a run's validation loss started rising while accuracy held (`divergence`)."""
+                  max_lines: int = MAX_LINES, webgl: bool = False,
+                  colours: Mapping[str, str] | None = None, train: bool = True) -> go.Figure:
+    """One line per run and split: validation solid, train dashed (unless `train` is off),
+    x = epoch; selected runs bold and on top; each run in its colour (`colours`, the page's
+    one per run), no legend: the runs table is the legend. With more than `max_lines` runs the
+    unselected ones are one faint trace (validation only, each run thinned to
+    BACKGROUND_POINTS points; `webgl`: a WebGL trace). An x marks where a run's validation
+    loss started rising while accuracy held (`divergence`)."""
     figure = go.Figure()
     picked = curves[curves[f.METRIC] == metric].sort_values(f.EPOCH)
+    if not train:
+        picked = picked[picked[f.SPLIT] != "train"]
     runs = sorted(map(str, picked[f.RUN_ID].unique()))
     chosen = [r for r in selected if r in set(runs)]
     crowded = len(runs) > max_lines
     if crowded:
         _add_background(figure, picked[~picked[f.RUN_ID].isin(chosen)], webgl)
-    colour = run_colours(runs)
+    colour = {**run_colours(runs), **(colours or {})}
     drawn = chosen if crowded else [r for r in runs if r not in chosen] + chosen
     for run_id in drawn:
         _add_run_lines(figure, picked[picked[f.RUN_ID] == run_id], run_id,
@@ -64,7 +65,8 @@ def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,
                          annotation_text="majority-class baseline")
     figure.update_layout(title=f"{metric} per epoch", xaxis_title="epoch", yaxis_title=metric,
                          yaxis_type="log" if log_y else "linear", uirevision=metric,
-                         margin={"t": 40, "l": 50, "r": 10, "b": 40}, height=420)
+                         showlegend=False, margin={"t": 40, "l": 50, "r": 10, "b": 40},
+                         height=420)
     return figure
 
 
@@ -118,60 +120,3 @@ def _mark_divergence(figure: go.Figure, picked: pd.DataFrame, epochs: pd.Series,
                                    "color": [colour.get(r, "black") for r, _ in at]},
         text=[plain(names.get(r, r)) for r, _ in at],
         hovertemplate="%{text}: loss rising from epoch %{x}<extra></extra>"))
-
-
-def tradeoff_figure(table: pd.DataFrame, selected: Collection[str] = (),
-                   pairs: Iterable[tuple[str, str]] = ()) -> go.Figure:
-    """Final validation loss against accuracy, coloured by quadrant, split at the medians;
-    selected runs ringed, `pairs` of runs that disagree joined by a dotted line. A sweep's
-    parent run is not drawn: it is not a candidate (its children are)."""
-    figure = go.Figure()
-    known = table[table[f.CHILD_RUNS] == 0].dropna(subset=[f.FINAL_LOSS, f.FINAL_ACCURACY])
-    chosen = set(selected)
-    _add_disagreements(figure, known.set_index(f.RUN_ID), pairs)
-    for quadrant, rows in known.groupby(f.QUADRANT, sort=True):
-        ringed = rows[f.RUN_ID].isin(chosen).to_numpy()
-        figure.add_trace(go.Scatter(
-            x=rows[f.FINAL_LOSS].to_numpy(), y=rows[f.FINAL_ACCURACY].to_numpy(),
-            mode="markers", name=str(quadrant), customdata=rows[f.RUN_ID].to_numpy(),
-            text=[plain(n) for n in rows[f.RUN_NAME]], hovertemplate="%{text}<br>loss %{x:.4f}"
-            "<br>accuracy %{y:.4f}<extra></extra>",
-            marker={"size": _one_or_each(np.where(ringed, 16, 11)),
-                    "opacity": _one_or_each(np.where(ringed | (not chosen), 1.0, 0.35)),
-                    "line": {"width": _one_or_each(np.where(ringed, 3, 0)), "color": "black"},
-                    "color": QUADRANT_COLOURS.get(str(quadrant))}))
-    front = known[known[f.PARETO]].sort_values(f.FINAL_LOSS)
-    figure.add_trace(go.Scatter(x=front[f.FINAL_LOSS].to_numpy(),
-                                y=front[f.FINAL_ACCURACY].to_numpy(), mode="lines",
-                                name="Pareto front", line={"color": "black", "dash": "dot"}))
-    if not known.empty:
-        figure.add_vline(x=float(known[f.FINAL_LOSS].median()), line={"color": "#bbbbbb"})
-        figure.add_hline(y=float(known[f.FINAL_ACCURACY].median()), line={"color": "#bbbbbb"})
-    figure.update_layout(title="final validation loss vs accuracy (lines: medians; click a "
-                               "point to select it)", uirevision="tradeoff",
-                         xaxis_title="validation loss (lower is better)",
-                         yaxis_title="validation accuracy", height=460,
-                         margin={"t": 40, "l": 50, "r": 10, "b": 40})
-    return figure
-
-
-def _one_or_each(values: np.ndarray) -> Any:
-    """One value when every point has it: plotly then styles the points together rather than
-    one by one (measured: a 1000-point scatter draws in 85 ms rather than 120 ms)."""
-    return values[0].item() if len(values) and (values == values[0]).all() else values
-
-
-def _add_disagreements(figure: go.Figure, known: pd.DataFrame,
-                       pairs: Iterable[tuple[str, str]]) -> None:
-    """One trace of dotted segments: each pair where one run has the higher accuracy and the
-    other the lower loss."""
-    loss, accuracy = known[f.FINAL_LOSS], known[f.FINAL_ACCURACY]
-    x: list[float | None] = []
-    y: list[float | None] = []
-    for a, b in pairs:
-        if a in known.index and b in known.index:
-            x += [float(loss[a]), float(loss[b]), None]
-            y += [float(accuracy[a]), float(accuracy[b]), None]
-    if x:
-        figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name="disagree (accuracy vs loss)",
-                                    hoverinfo="skip", line={"color": "#ff7f0e", "dash": "dot"}))

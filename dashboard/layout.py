@@ -9,8 +9,8 @@ from dash.development.base_component import Component
 from dashboard import ids
 from dashboard.auth import User
 from dashboard.review_panel import review_panel
+from dashboard.state import MAX_SMOOTHING
 from dashboard.table import GRID_OPTIONS
-from dashboard.views import MAX_SMOOTHING
 
 ROW = {"display": "flex", "gap": "16px", "alignItems": "center", "flexWrap": "wrap"}
 SIDE_BY_SIDE = {"display": "flex", "gap": "12px"}
@@ -46,6 +46,8 @@ def controls(names: list[str]) -> html.Div:
                      style={"width": "220px"}),
             dcc.Checklist(id=ids.LOSS_SCALE, value=[],
                           options=[{"label": " log-scale loss", "value": "log"}]),
+            dcc.Checklist(id=ids.TRAIN_CURVES, value=["train"],
+                          options=[{"label": " train curves (dashed)", "value": "train"}]),
         ], style=ROW),
     ])
 
@@ -76,9 +78,11 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         dcc.Interval(id=ids.EXPERIMENT_LIST_REFRESH, interval=EXPERIMENT_LIST_MS),
         header(user),
         html.P(f"Where validation loss and accuracy disagree. Reading {store}. Select runs in "
-               "the table, on the scatter or in a legend: they are highlighted everywhere."),
+               "the table or on the scatter: they are highlighted everywhere. Each run keeps "
+               "its colour on every chart; the table is the legend."),
         controls(names),
         html.Div(problem, id=ids.MESSAGE, role="status", style={"color": "#b00020"}),
+        html.Div(id=ids.LINK_MESSAGE, role="status", style={"color": "#8a5a00"}),
         html.P(id=ids.RECOMMENDATION, style={"fontWeight": "bold"}),
         loading(html.Div([
             html.Div(dcc.Graph(id=ids.LOSS_CURVES), style=HALF),

@@ -12,12 +12,13 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 from dashboard import ids
 from dashboard.comparisons import ComparisonCache
 from dashboard.settings import DashboardSettings
-from dashboard.state import ViewState, next_state
+from dashboard.state import ViewState, checked_link, next_state, option_names
 from dashboard.views import bounded_wait, empty_view, experiment_view
 from tracking.reader import ReaderError, RunReader
 
 SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
           (ids.LOSS_KEY, "value"), (ids.ACCURACY_KEY, "value"), (ids.SELECTION, "data"),
+          (ids.SMOOTHING, "value"), (ids.LOSS_SCALE, "value"), (ids.TRAIN_CURVES, "value"),
           (ids.RUNS_TABLE, "selectedRows")]
 log = logging.getLogger("lossboard.dashboard")
 
@@ -42,30 +43,32 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         names, _ = experiment_names(reader)
         return names or no_update
 
-    @app.callback(*[Output(i, p) for i, p in SYNCED],
+    @app.callback(*[Output(i, p) for i, p in SYNCED], Output(ids.LINK_MESSAGE, "children"),
                   Input(ids.URL, "search"), Input(ids.EXPERIMENT, "value"),
                   Input(ids.OBJECTIVE, "value"), Input(ids.LOSS_KEY, "value"),
                   Input(ids.ACCURACY_KEY, "value"), Input(ids.RUNS_TABLE, "selectedRows"),
-                  Input(ids.TRADEOFF, "clickData"), Input(ids.LOSS_CURVES, "restyleData"),
-                  Input(ids.ACCURACY_CURVES, "restyleData"), State(ids.SELECTION, "data"),
-                  State(ids.LOSS_CURVES, "figure"), State(ids.ACCURACY_CURVES, "figure"))
+                  Input(ids.TRADEOFF, "clickData"), Input(ids.SMOOTHING, "value"),
+                  Input(ids.LOSS_SCALE, "value"), Input(ids.TRAIN_CURVES, "value"),
+                  State(ids.SELECTION, "data"), State(ids.EXPERIMENT, "options"))
     def sync(search: Any, experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any,
-             rows: Any, click: Any, loss_legend: Any, accuracy_legend: Any, selected: Any,
-             loss_figure: Any, accuracy_figure: Any) -> list[Any]:
-        current, _ = ViewState.from_inputs(experiment, objective, selected, loss_key,
-                                           accuracy_key)
+             rows: Any, click: Any, smoothing: Any, scale: Any, train: Any,
+             selected: Any, options: Any) -> list[Any]:
+        current = ViewState.from_inputs(experiment, objective, selected, loss_key,
+                                        accuracy_key)[0].with_controls(smoothing, scale, train)
         trigger = ctx.triggered_id
-        event = {ids.RUNS_TABLE: rows, ids.TRADEOFF: click, ids.LOSS_CURVES: loss_legend,
-                 ids.ACCURACY_CURVES: accuracy_legend}.get(trigger)
-        figure = accuracy_figure if trigger == ids.ACCURACY_CURVES else loss_figure
-        new = next_state(current, trigger, search, event, figure)
-        before = [search, experiment, objective, loss_key, accuracy_key, list(current.selected)]
+        event = {ids.RUNS_TABLE: rows, ids.TRADEOFF: click}.get(trigger)
+        new = next_state(current, trigger, search, event)
+        note: Any = "" if trigger == ids.EXPERIMENT else no_update  # a new pick: link said
+        if trigger in (None, ids.URL):  # a link: a name the store lacks is said, not dropped
+            new, note = checked_link(new, option_names(options), current.experiment)
+        before = [search, experiment, objective, loss_key, accuracy_key, list(current.selected),
+                  smoothing, scale, train]
         after = [new.to_query(), new.experiment, new.objective, new.loss_key, new.accuracy_key,
-                 list(new.selected)]
+                 list(new.selected), *new.controls()]
         changed = [a if a != b else no_update for a, b in zip(after, before, strict=True)]
         grid = {"ids": list(new.selected)} if new.selected != current.selected \
             or trigger in (None, ids.URL) else no_update
-        return [*changed, grid]
+        return [*changed, grid, note]
 
     @app.callback(Output(ids.LOSS_CURVES, "figure"), Output(ids.ACCURACY_CURVES, "figure"),
                   Output(ids.TRADEOFF, "figure"), Output(ids.CALIBRATION, "figure"),
@@ -78,16 +81,18 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                   Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
                   Input(ids.SELECTION, "data"), Input(ids.SMOOTHING, "value"),
                   Input(ids.LOSS_SCALE, "value"), Input(ids.REFRESH, "n_intervals"),
-                  Input(ids.REVIEW_VERSION, "data"))
+                  Input(ids.REVIEW_VERSION, "data"), Input(ids.TRAIN_CURVES, "value"))
     def show(experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any, selected: Any,
-             smoothing: Any, scale: Any, _tick: Any, _reviewed: Any) -> tuple[Any, ...]:
+             smoothing: Any, scale: Any, _tick: Any, _reviewed: Any,
+             train: Any = ("train",)) -> tuple[Any, ...]:
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                accuracy_key)
         log_loss = isinstance(scale, list) and "log" in scale
         try:
             view = empty_view(problem) if problem else experiment_view(
                 reader, state, smoothing, log_loss, comparisons, webgl=settings.webgl,
-                stalled_after=settings.stalled_seconds)
+                stalled_after=settings.stalled_seconds,
+                train=not isinstance(train, list) or "train" in train)
         except Exception as error:  # a bug must not leave a blank page: say so, log the rest
             log.exception("drawing %r failed", state)
             view = empty_view(f"Lossboard could not draw this view ({type(error).__name__}: "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from analysis import frames as f
@@ -17,6 +16,7 @@ from dashboard import ids
 
 MAX_TEXT = 500
 MAX_SELECTED = 1000
+MAX_SMOOTHING = 0.95
 RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -27,14 +27,29 @@ class ViewState:
     selected: tuple[str, ...] = ()  # run ids, in the order they were picked
     loss_key: str | None = None  # None: found automatically
     accuracy_key: str | None = None
+    smoothing: float = 0.0  # the curves' exponential smoothing, 0 to MAX_SMOOTHING
+    log_loss: bool = False
+    train: bool = True  # train curves drawn beside the validation ones
 
     def to_query(self) -> str:
         """`?experiment=...&objective=...`: only what differs from a fresh page."""
         parts = {"experiment": self.experiment, "objective": self.objective,
                  "selected": ",".join(self.selected), "loss_key": self.loss_key,
-                 "accuracy_key": self.accuracy_key}
+                 "accuracy_key": self.accuracy_key,
+                 "smoothing": f"{self.smoothing:g}" if self.smoothing else "",
+                 "scale": "log" if self.log_loss else "", "train": "" if self.train else "off"}
         kept = {k: v for k, v in parts.items() if v and not (k == "objective" and v == "loss")}
         return "?" + urlencode(kept) if kept else ""
+
+    def with_controls(self, smoothing: object, scale: object, train: object) -> ViewState:
+        """The curve controls' values (a slider and two checklists) taken in where valid."""
+        return replace(self, smoothing=smoothing_or_none(smoothing) or 0.0,
+                       log_loss=isinstance(scale, list) and "log" in scale,
+                       train=not isinstance(train, list) or "train" in train)
+
+    def controls(self) -> tuple[float, list[str], list[str]]:
+        """The slider's and the checklists' values for this state."""
+        return self.smoothing, ["log"] if self.log_loss else [], ["train"] if self.train else []
 
     @classmethod
     def from_query(cls, search: object) -> ViewState:
@@ -45,7 +60,9 @@ class ViewState:
                    objective=objective if objective in OBJECTIVES else "loss",
                    selected=run_ids(first.get("selected", "").split(",")),
                    loss_key=text_or_none(first.get("loss_key")),
-                   accuracy_key=text_or_none(first.get("accuracy_key")))
+                   accuracy_key=text_or_none(first.get("accuracy_key")),
+                   smoothing=smoothing_or_none(first.get("smoothing")) or 0.0,
+                   log_loss=first.get("scale") == "log", train=first.get("train") != "off")
 
     @classmethod
     def from_inputs(cls, experiment: object, objective: object, selected: object = (),
@@ -76,6 +93,18 @@ def text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= MAX_TEXT else None
 
 
+def smoothing_or_none(value: object) -> float | None:
+    """A smoothing factor from the browser (a number, or a link's text), if it is one."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value <= MAX_SMOOTHING else None
+
+
 def run_ids(values: object) -> tuple[str, ...]:
     """Well-formed run ids from a list the browser sent, duplicates dropped, order kept."""
     if not isinstance(values, list | tuple):
@@ -93,38 +122,39 @@ def clicked_run(click: object) -> str | None:
     return run_id if isinstance(run_id, str) else None
 
 
-def legend_run(restyle: object, figure: object) -> str | None:
-    """The run behind a legend click. Plotly reports it as a change of visibility of the
-    clicked entry's traces (a run's traces share its id as `legendgroup`); a double click,
-    which isolates one entry, changes traces of several groups and selects nothing."""
-    try:
-        change: Any
-        traces: Any
-        change, traces = restyle  # type: ignore[misc]
-        data: list[dict[str, Any]] = figure["data"]  # type: ignore[index]
-        groups = {data[int(i)].get("legendgroup") for i in traces} if "visible" in change \
-            else set()
-    except (TypeError, ValueError, KeyError, IndexError):
-        return None
-    group = groups.pop() if len(groups) == 1 else None
-    return group if isinstance(group, str) else None
+def checked_link(state: ViewState, known: list[str], fallback: str | None
+                 ) -> tuple[ViewState, str]:
+    """A linked state whose experiment the store does not have: the rest kept, the experiment
+    `fallback`, and what to say about it ("" when the link holds no such name)."""
+    if state.experiment is None or state.experiment in known:
+        return state, ""
+    note = (f"This link names the experiment {state.experiment!r}, which this store does not "
+            "have" + (f"; showing {fallback!r} instead." if fallback else "."))
+    return replace(state, experiment=fallback, selected=()), note
+
+
+def option_names(options: object) -> list[str]:
+    """The names a dropdown offers (plain strings or {"label", "value"} options)."""
+    if not isinstance(options, list):
+        return []
+    values = [o.get("value") if isinstance(o, dict) else o for o in options]
+    return [v for v in values if isinstance(v, str)]
 
 
 def next_state(current: ViewState, trigger: object, search: object,
-               event: object = None, figure: object = None) -> ViewState:
+               event: object = None) -> ViewState:
     """The state after `trigger` (a component id) fired; `event` is what it sent: the grid's
-    selected rows, a scatter click or a legend restyle (with that legend's `figure`)."""
+    selected rows or a scatter click."""
     if trigger is None or trigger == ids.URL:  # page load, or back/forward in the browser
         linked = ViewState.from_query(search)
         return linked if linked.experiment else replace(linked, experiment=current.experiment)
-    if trigger == ids.EXPERIMENT:
-        return ViewState(current.experiment, current.objective)
+    if trigger == ids.EXPERIMENT:  # a new experiment: a new selection, the same way of looking
+        return ViewState(current.experiment, current.objective, smoothing=current.smoothing,
+                         log_loss=current.log_loss, train=current.train)
     if trigger == ids.RUNS_TABLE:
         rows = event if isinstance(event, list) else []
         return replace(current, selected=run_ids(
             [r.get(f.RUN_ID) for r in rows if isinstance(r, dict)]))
     if trigger == ids.TRADEOFF:
         return current.toggled(clicked_run(event))
-    if trigger in (ids.LOSS_CURVES, ids.ACCURACY_CURVES):
-        return current.toggled(legend_run(event, figure))
     return current  # objective or a key picker: already in `current`

@@ -5,6 +5,7 @@ so a run named `<img src=x onerror=...>` shows as those characters."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -21,10 +22,14 @@ WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
 TEXT = {"filter": "agTextColumnFilter"}
 GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
                                  "enableClickSelection": False},
-                "animateRows": False, "enableCellTextSelection": True}
+                "animateRows": False, "enableCellTextSelection": True,
+                # `params.lr` is a column name, not a path into a nested `params` object
+                "suppressFieldDotNotation": True}
+# the run's line colour as a swatch: the table is the charts' legend
+RUN_SWATCH = {"function": "({borderLeft: '8px solid ' + params.data.colour})"}
 
 RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
-    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 200}),
+    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 240, "cellStyle": RUN_SWATCH}),
     (f.STATUS, "status", TEXT),
     ("parent", "parent run", TEXT),  # shown only when some run is a sweep's child
     ("review", "review", {**TEXT, "minWidth": 220}),
@@ -38,8 +43,9 @@ RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
     (f.PARETO, "Pareto", TEXT),
     (f.DIVERGENCE_EPOCH, "divergence epoch", WHOLE),
     ("lift", "lift over majority", NUMBER),
-    (f.EPOCHS, "epochs", WHOLE),
+    (f.EPOCHS, "epochs trained", WHOLE),
 ]
+WHOLE_FIELDS = [field for field, _, extra in RUN_COLUMNS if extra is WHOLE]
 
 
 def distinguishing_params(runs: pd.DataFrame) -> list[str]:
@@ -50,12 +56,14 @@ def distinguishing_params(runs: pd.DataFrame) -> list[str]:
 
 
 def column_defs(param_columns: list[str], children: bool = False) -> list[dict[str, Any]]:
-    """The grid's columns; the parent-run column only when some run (`children`) has one."""
+    """The grid's columns, the params under one "params" heading; the parent-run column only
+    when some run (`children`) has one."""
     columns = [{"field": field, "headerName": title, **extra,
                 **({"hide": True} if field == "parent" and not children else {})}
                for field, title, extra in RUN_COLUMNS]
-    return columns + [{"field": c, "headerName": c.removeprefix(f.PARAM_PREFIX), **TEXT}
-                      for c in param_columns]
+    params = [{"field": c, "headerName": c.removeprefix(f.PARAM_PREFIX), **TEXT}
+              for c in param_columns]
+    return columns + ([{"headerName": "params", "children": params}] if params else [])
 
 
 def review_text(runs: pd.DataFrame) -> pd.Series:
@@ -68,17 +76,19 @@ def review_text(runs: pd.DataFrame) -> pd.Series:
     return text.where(status.notna(), None)
 
 
-def table_rows(table: pd.DataFrame, runs: pd.DataFrame,
-               param_columns: list[str]) -> list[dict[str, Any]]:
-    """JSON-ready rows keyed by run_id (the grid's row id); missing numbers are None."""
+def table_rows(table: pd.DataFrame, runs: pd.DataFrame, param_columns: list[str],
+               colours: Mapping[str, str]) -> list[dict[str, Any]]:
+    """JSON-ready rows keyed by run_id (the grid's row id), each with its run's line colour;
+    missing numbers are None."""
     names = table.set_index(f.RUN_ID)[f.RUN_NAME]
-    rows = table.assign(lift=table[f.FINAL_ACCURACY] - table[f.BASELINE_ACCURACY],
+    rows = table.assign(colour=table[f.RUN_ID].map(colours),
+                        lift=table[f.FINAL_ACCURACY] - table[f.BASELINE_ACCURACY],
                         pareto=table[f.PARETO].map({True: "yes", False: ""}),
                         review=review_text(runs),
                         parent=table[f.PARENT_RUN_ID].map(names).fillna(table[f.PARENT_RUN_ID]))
     params = runs.set_index(f.RUN_ID)[param_columns].astype("string")
     rows = rows.reset_index(drop=True).join(params, on=f.RUN_ID)
-    fields = [f.RUN_ID, *(field for field, _, _ in RUN_COLUMNS), *param_columns]
+    fields = [f.RUN_ID, "colour", *(field for field, _, _ in RUN_COLUMNS), *param_columns]
     return [{str(k): _cell(v) for k, v in record.items()}
             for record in rows[fields].to_dict(orient="records")]
 

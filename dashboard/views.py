@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -17,14 +18,14 @@ from analysis.report import Comparison
 from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
 from dashboard.comparisons import ComparisonCache
-from dashboard.figures import curves_figure, tradeoff_figure
-from dashboard.state import ViewState
+from dashboard.figures import curves_figure, run_colours
+from dashboard.state import MAX_SMOOTHING, ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
+from dashboard.tradeoff_figure import tradeoff_figure
 from tracking.predictions import with_predictions
 from tracking.reader import ReaderError, RunReader, StoreUnreachable
 from tracking.retry import single_attempt
 
-MAX_SMOOTHING = 0.95
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
 LARGE_EXPERIMENT_RUNS = 2000  # measured: 1000 runs draw in 1-2 s, 10,000 in about 5 s
 PAIRS_WHEN_NOTHING_SELECTED = 5
@@ -60,6 +61,16 @@ class View:
     live: bool = False  # a run is RUNNING, or the store is unreachable: the page keeps asking
 
 
+@dataclass(frozen=True)
+class DrawOptions:
+    """How the curves are drawn: the page's smoothing, scale and train-curve controls."""
+
+    smoothing: float = 0.0
+    log_loss: bool = False
+    train: bool = True  # train curves (dashed) beside the validation ones
+    webgl: bool = False
+
+
 def empty_view(message: str, keys: list[str] | None = None) -> View:
     blank = message_figure(message)
     return View(blank, blank, blank, blank, keys=keys or [], message=message)
@@ -77,8 +88,8 @@ def check_inputs(state: ViewState, smoothing: object, log_loss: object) -> str:
 
 def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0,
                     log_loss: object = False, comparisons: ComparisonCache | None = None, *,
-                    webgl: bool = False, stalled_after: float = f.STALLED_AFTER_SECONDS
-                    ) -> View:
+                    webgl: bool = False, stalled_after: float = f.STALLED_AFTER_SECONDS,
+                    train: bool = True) -> View:
     """The page for `state` (built from browser input: see `dashboard.state`); `webgl`: draw
     the unselected runs' background with WebGL rather than SVG; RUNNING runs quiet for
     `stalled_after` seconds are shown as stalled and do not keep the page refreshing."""
@@ -100,16 +111,17 @@ def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0
     if not comparison.has_metrics:
         return empty_view(f"No run in {data.name!r} logged both a validation loss and an "
                           "accuracy the dashboard recognises; pick the keys above.", keys)
-    view = _draw(reader, state, data.runs, comparison, float(smoothing), bool(log_loss), keys,
-                 webgl)
+    options = DrawOptions(float(smoothing), bool(log_loss), train, webgl)
+    view = _draw(reader, state, data.runs, comparison, options, keys)
     return with_stalled_runs(view, data.runs, stalled_after)
 
 
 def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
-          smoothing: float, log_loss: bool, keys: list[str], webgl: bool) -> View:
+          options: DrawOptions, keys: list[str]) -> View:
     table = comparison.table
-    curves = thin(smooth(comparison.curves, smoothing), MAX_POINTS_PER_LINE)
+    curves = thin(smooth(comparison.curves, options.smoothing), MAX_POINTS_PER_LINE)
     names = table[f.RUN_NAME].fillna(table[f.RUN_ID])  # the table is indexed by run id
+    colours = run_colours(table.index)  # one per run, the same on every chart and the table
     selected = [r for r in state.selected if r in names.index]
     baselines = table[f.BASELINE_ACCURACY].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
@@ -117,15 +129,18 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     # with seed groups, the configuration's answer (and its seed noise) rather than one seed's
     pick = comparison.group_picks.get(state.objective) or comparison.recommended[state.objective]
     params = distinguishing_params(runs)
-    calibration, notes = _calibration(reader, state, runs, comparison, names)
+    calibration, notes = _calibration(reader, state, runs, comparison, names, colours)
+    lines = partial(curves_figure, curves, names, selected=selected, webgl=options.webgl,
+                    colours=colours, train=options.train)
     return View(
-        curves_figure(curves, names, "loss", selected=selected, log_y=log_loss,
-                      divergence=divergence, webgl=webgl),
-        curves_figure(curves, names, "accuracy", selected=selected, baseline=baseline,
-                      webgl=webgl),
-        tradeoff_figure(table, selected, _pairs(comparison, selected)), calibration, notes,
+        lines("loss", log_y=options.log_loss, divergence=divergence),
+        lines("accuracy", baseline=baseline),
+        tradeoff_figure(table, selected, _pairs(comparison, selected), colours=colours,
+                        picks=_wins(comparison), baseline=baseline,
+                        details=_details(runs, params)),
+        calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any())),
-        table_rows(table, runs, params), keys,
+        table_rows(table, runs, params, colours), keys,
         pick.reason if pick else "No run qualifies.", message=_size_note(len(table)))
 
 
@@ -160,6 +175,24 @@ def _size_note(runs: int) -> str:
             "background), so each change takes a few seconds.")
 
 
+def _wins(comparison: Comparison) -> dict[str, str]:
+    """Run id -> what it wins among single runs: "lowest loss", "highest accuracy" or both."""
+    won = {"loss": "lowest loss", "accuracy": "highest accuracy"}
+    wins: dict[str, list[str]] = {}
+    for objective, pick in comparison.recommended.items():
+        if pick is not None:
+            wins.setdefault(pick.run_id, []).append(won[objective])
+    return {run: ", ".join(what) for run, what in wins.items()}
+
+
+def _details(runs: pd.DataFrame, params: list[str]) -> dict[str, str]:
+    """Run id -> the params that tell it apart, as `name=value, ...` (plain text)."""
+    values = runs.set_index(f.RUN_ID)[params].astype("string")
+    return {str(run): ", ".join(f"{str(c).removeprefix(f.PARAM_PREFIX)}={v}"
+                                for c, v in row.items() if pd.notna(v))
+            for run, row in values.iterrows()}
+
+
 def _pairs(comparison: Comparison, selected: list[str]) -> list[tuple[str, str]]:
     if not selected:
         return comparison.disagreements[:PAIRS_WHEN_NOTHING_SELECTED]
@@ -167,7 +200,8 @@ def _pairs(comparison: Comparison, selected: list[str]) -> list[tuple[str, str]]
 
 
 def _calibration(reader: RunReader, state: ViewState, runs: pd.DataFrame,
-                 comparison: Comparison, names: pd.Series) -> tuple[go.Figure, list[str]]:
+                 comparison: Comparison, names: pd.Series,
+                 colours: dict[str, str]) -> tuple[go.Figure, list[str]]:
     """For the selected runs, else the two recommended ones, where predictions were logged."""
     wanted = list(state.selected) or list(dict.fromkeys(
         pick.run_id for pick in comparison.recommended.values() if pick))
@@ -183,4 +217,4 @@ def _calibration(reader: RunReader, state: ViewState, runs: pd.DataFrame,
                               "(lossboard/val_predictions.npz), so no calibration."), []
     without = len(wanted) - len(found)
     note = [f"{without} of these {len(wanted)} runs logged no predictions."] if without else []
-    return calibration_figure(calibrated), summary_lines(calibrated) + note
+    return calibration_figure(calibrated, colours), summary_lines(calibrated) + note

@@ -14,6 +14,7 @@ const graph = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
 // _fullData: what plotly drew, with numpy arrays (sent base64-encoded) decoded
 return graph && graph._fullData ? graph._fullData.map(t => ({
     name: t.name || '', group: t.legendgroup || '', width: (t.line || {}).width || null,
+    colour: (t.line || {}).color || null,
     customdata: t.customdata ? Array.from(t.customdata) : [],
     size: t.marker && t.marker.size !== undefined ? Array.from([].concat(t.marker.size)
         .flatMap(s => (typeof s === 'number' ? [s] : Array.from(s)))) : []})) : null;
@@ -46,6 +47,18 @@ def open_dashboard(driver: Any, url: str) -> None:
     """Load the page and wait until the curves are drawn."""
     driver.get(url)
     wait_until(driver, lambda d: len(traces(d, "loss-curves")) > 1, what="the loss curves")
+
+
+def grid_cells(driver: Any, column: str) -> dict[str, str]:
+    """Run id -> the text the grid shows in `column`, scrolled into view (the grid draws only
+    the columns on screen)."""
+    driver.execute_script("dash_ag_grid.getApi('runs-table').ensureColumnVisible(arguments[0])",
+                          column)
+    return wait_until(driver, lambda d: d.execute_script(
+        "const out = {}; document.querySelectorAll('#runs-table .ag-row').forEach(row => {"
+        " const cell = row.querySelector(`[col-id=\"${arguments[0]}\"]`);"
+        " if (cell) out[row.getAttribute('row-id')] = cell.innerText; }); return out;", column),
+        what=f"the {column} cells")
 
 
 def selected_row_ids(driver: Any) -> list[str]:

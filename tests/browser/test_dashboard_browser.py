@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from selenium.webdriver.common.action_chains import ActionChains
@@ -9,6 +10,7 @@ from selenium.webdriver.common.by import By
 
 from tests.browser.page import (
     click_first_scatter_point,
+    grid_cells,
     open_dashboard,
     query,
     selected_in_url,
@@ -18,6 +20,7 @@ from tests.browser.page import (
     wait_until,
 )
 from tests.helpers.mlflow_server import DashboardServer
+from training.sweep import REGIMES
 
 DEMO_RUNS = 24  # 8 configurations x 3 seeds
 
@@ -104,11 +107,115 @@ def test_ticking_rows_in_the_table_selects_them(browser: Any,
                what="bold lines for the ticked run")
 
 
-def test_clicking_a_legend_entry_selects_its_run(browser: Any,
-                                                 demo_dashboard: DashboardServer) -> None:
+def test_the_table_is_the_legend_in_each_runs_colour(browser: Any,
+                                                   demo_dashboard: DashboardServer) -> None:
+    """No legend eats the curve panels; the run cell's swatch is the run's line colour."""
     open_dashboard(browser, demo_dashboard.uri)
-    entry = browser.find_elements(By.CSS_SELECTOR, "#loss-curves .legend .legendtoggle")[0]
-    ActionChains(browser).move_to_element(entry).click().perform()
-    picked = wait_until(browser, selected_in_url, what="selected= in URL")
-    wait_until(browser, lambda d: {t["group"] for t in traces(d, "loss-curves")
-                                   if t["width"] == 4} == set(picked), what="bold legend run")
+    for graph in ("loss-curves", "accuracy-curves"):
+        assert not browser.find_elements(By.CSS_SELECTOR, f"#{graph} .legend")
+    line = {t["group"]: t["colour"] for t in traces(browser, "loss-curves") if t["group"]}
+    swatches = wait_until(browser, lambda d: d.execute_script(
+        "const out = {}; document.querySelectorAll('#runs-table .ag-row').forEach(row => {"
+        " const cell = row.querySelector('[col-id=\"run_name\"]');"
+        " if (cell) out[row.getAttribute('row-id')] = getComputedStyle(cell).borderLeftColor;"
+        " }); return out;"), what="the run cells")
+    assert swatches and all(run in line for run in swatches)
+    for run, colour in swatches.items():
+        assert colour == css_rgb(line[run]), run
+
+
+def css_rgb(colour: str) -> str:
+    """`#d62728` or `rgb(102,194,165)` as the browser's computed style writes it."""
+    if colour.startswith("#"):
+        colour = "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
+    return ", ".join(part.strip() for part in colour.split(","))
+
+
+def test_param_columns_show_their_values_under_distinct_headings(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """`params.hidden_layers` is a column, not a path into an object: the cells were blank."""
+    open_dashboard(browser, demo_dashboard.uri)
+    names = grid_cells(browser, "run_name")
+    layers = grid_cells(browser, "params.hidden_layers")
+    assert layers and all(layers.values()), layers
+    for run, shown in layers.items():
+        config = names[run].rsplit("-seed", 1)[0]
+        expected = next(c for c in REGIMES if c.name == config).hidden_layers
+        assert shown == "x".join(map(str, expected))
+    headers = browser.execute_script(
+        "return dash_ag_grid.getApi('runs-table').getColumns()"
+        ".map(c => c.getColDef().headerName)")
+    assert len(headers) == len(set(headers)) and "epochs trained" in headers
+
+
+def test_a_link_keeps_smoothing_log_scale_and_the_train_switch(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    link = (f"{demo_dashboard.uri}/?experiment=lossboard-demo&smoothing=0.5&scale=log"
+            "&train=off")
+    open_dashboard(browser, link)
+    wait_until(browser, lambda d: d.execute_script(
+        "return document.querySelector('#loss-curves .js-plotly-plot')._fullLayout.yaxis.type")
+        == "log", what="a log-scale loss axis")
+    assert not any(t["name"].endswith("(train)") for t in traces(browser, "loss-curves"))
+    assert browser.find_element(By.CSS_SELECTOR, "#loss-scale input").is_selected()
+    assert not browser.find_element(By.CSS_SELECTOR, "#train-curves input").is_selected()
+    handle = browser.find_element(By.CSS_SELECTOR, "#smoothing-slider [role=slider]")
+    assert handle.get_attribute("aria-valuenow") == "0.5"
+    kept = query(browser)
+    assert (kept["smoothing"], kept["scale"], kept["train"]) == (["0.5"], ["log"], ["off"])
+
+
+def test_a_link_to_an_unknown_experiment_says_so_and_keeps_the_rest(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    open_dashboard(browser, f"{demo_dashboard.uri}/?experiment=nope&objective=accuracy"
+                            "&smoothing=0.3")
+    said = wait_until(browser, lambda d: text_of(d, "link-message"), what="the link's note")
+    assert said.startswith("This link names the experiment 'nope', which this store does not "
+                           "have; showing 'lossboard")
+    kept = wait_until(browser, lambda d: (q := query(d)).get("experiment", [""])[0]
+                      .startswith("lossboard") and q, what="the URL naming a real experiment")
+    assert (kept["objective"], kept["smoothing"]) == (["accuracy"], ["0.3"])
+    assert "highest accuracy" in wait_until(browser, lambda d: text_of(d, "recommendation"),
+                                            what="the accuracy recommendation")
+
+
+STAR = """
+const gd = document.querySelector('#tradeoff-scatter .js-plotly-plot');
+const drawn = document.querySelectorAll('#tradeoff-scatter .scatterlayer .trace');
+const stars = [];
+for (let i = 0; i < gd._fullData.length; i++) {
+  const t = gd._fullData[i];
+  if (!t.customdata || !t.marker) continue;
+  const symbols = [].concat(t.marker.symbol);
+  for (let j = 0; j < t.customdata.length; j++) {
+    if ((symbols.length > 1 ? symbols[j] : symbols[0]) === 'star')
+      stars.push([t.customdata[j], drawn[i].querySelectorAll('.point')[j], t.x[j], t.y[j]]);
+  }
+}
+return stars.length ? stars : null;
+"""
+
+
+def test_the_picks_are_named_stars_that_select_their_run(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """The one-point "Pareto front" trace sat on the recommended run and took its hover and
+    click; now the pick is a star with its name, and clicking it selects it."""
+    open_dashboard(browser, demo_dashboard.uri)
+    names = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#tradeoff-scatter .textpoint'))"
+        ".map(t => t.textContent)")
+    assert any(n.startswith("mlp-64-decay-0.3-seed") and "★ lowest loss" in n for n in names)
+    run, _, x, y = wait_until(browser, lambda d: d.execute_script(STAR), what="the stars")[0]
+    # the demo's picks are seeds of one configuration, pixels apart: zoom in as a user would
+    browser.execute_script(
+        "Plotly.relayout(document.querySelector('#tradeoff-scatter .js-plotly-plot'), "
+        "{'xaxis.range': [arguments[0] - 0.0005, arguments[0] + 0.0005], "
+        "'yaxis.range': [arguments[1] - 0.002, arguments[1] + 0.002]})", x, y)
+    time.sleep(0.5)
+    point = next(p for r, p, _, _ in browser.execute_script(STAR) if r == run)
+    ActionChains(browser).move_to_element(point).pause(0.3).click().perform()
+    assert wait_until(browser, selected_in_url, what="selected= in the URL") == [run]
+    front = browser.execute_script(
+        "return document.querySelector('#tradeoff-scatter .js-plotly-plot')._fullData"
+        ".filter(t => t.name === 'Pareto front').map(t => t.hoverinfo)")
+    assert front == ["skip"]

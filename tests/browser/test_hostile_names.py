@@ -45,9 +45,11 @@ def test_markup_in_names_and_params_shows_as_text_and_runs_no_script(
     grid = wait_until(browser, lambda d: (t := text_of(d, "runs-table")) and HOSTILE[0] in t
                       and t, what="the names in the table")
     assert all(name in grid for name in HOSTILE)  # names and the `note` param, verbatim
-    legend = browser.execute_script(
-        "return document.querySelector('#loss-curves .legend').textContent")
-    assert HOSTILE[0] + " (val)" in legend
+    named = browser.execute_script(  # the scatter writes the picks' names beside their points
+        "return document.querySelector('#tradeoff-scatter .textpoint') ? Array.from("
+        "document.querySelectorAll('#tradeoff-scatter .textpoint')).map(t => t.textContent)"
+        ".join('|') : ''")
+    assert any(name in named for name in HOSTILE), named
     assert "<b>hostile</b>" in text_of(browser, "experiment-picker")
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018  (reading it is what raises)

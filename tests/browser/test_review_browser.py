@@ -60,6 +60,8 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
     assert "Lossboard review: lossboard-demo" in page and "<b>really</b>" not in page
     assert "lowest loss once calibrated &lt;b&gt;really&lt;/b&gt;" in page
     assert len(page) > 3_000_000 and 'src="http' not in page  # plotly.js inside: offline
+    assert "<td>60</td>" in page and "60.0000" not in page  # whole epochs stay whole
+    assert "<h2>Is the difference real?</h2>" in page and "Welch p = " in page
     rows = list(csv.DictReader(csv_file.open()))
     assert len(rows) == 24 and sum(bool(r["review"]) for r in rows) == 1
 

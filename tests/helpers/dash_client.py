@@ -54,7 +54,7 @@ def show_inputs(experiment: object, objective: object = "loss", smoothing: objec
             (ids.LOSS_KEY, "value", loss_key), (ids.ACCURACY_KEY, "value", accuracy_key),
             (ids.SELECTION, "data", list(selected)), (ids.SMOOTHING, "value", smoothing),
             (ids.LOSS_SCALE, "value", list(scale)), (ids.REFRESH, "n_intervals", None),
-            (ids.REVIEW_VERSION, "data", 0)]
+            (ids.REVIEW_VERSION, "data", 0), (ids.TRAIN_CURVES, "value", ["train"])]
 
 
 def review_request(button: str, selected: list[str], *, experiment: object = "reviewed",

@@ -50,8 +50,9 @@ def test_demo_experiment_draws_every_run_and_recommends(demo_store: DemoStore) -
     loss_lines = {trace["name"] for trace in shown[ids.LOSS_CURVES]["data"]} - {"divergence"}
     assert len(loss_lines) == 48  # 8 configurations x 3 seeds x (validation, train)
     assert "mlp-256-no-decay-long-seed0 (val)" in loss_lines
-    quadrants = {trace["name"] for trace in shown[ids.TRADEOFF]["data"]}
-    assert {"high-accuracy/high-loss", "low-accuracy/low-loss", "Pareto front"} <= quadrants
+    quadrants = {trace.get("name") for trace in shown[ids.TRADEOFF]["data"]}
+    assert {"overconfident: high accuracy, high loss", "hedging: low accuracy, low loss",
+            "Pareto front"} <= quadrants
     # the demo's seeds form groups: the page answers for the configuration, with its seed noise
     assert shown[ids.RECOMMENDATION].startswith("mlp-64-decay-0.3 (3 seeds) has the lowest")
     assert shown[ids.RECOMMENDATION].endswith("(3 vs 3 seeds, Welch p = 4.7e-05): beyond seed "

@@ -7,7 +7,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.helpers.demo import DemoStore
-from tests.helpers.mlflow_server import GunicornDashboard
+from tests.helpers.mlflow_server import DashboardServer, GunicornDashboard
 
 
 def get(url: str) -> tuple[int, str]:
@@ -55,3 +55,30 @@ def test_a_bad_setting_is_a_clear_503_not_a_traceback(demo_store: DemoStore,
         assert "Traceback" not in text
     finally:
         server.stop()
+
+
+class LoggedDashboard(DashboardServer):
+    """`lossboard serve --access-log`."""
+
+    def command(self) -> list[str]:
+        return [*super().command(), "--access-log"]
+
+
+def test_lossboard_serve_is_a_production_server_that_logs_requests_only_if_asked(
+        demo_store: DemoStore, tmp_path: Path) -> None:
+    """Flask's development server warned on every start and logged every request."""
+    for server, logged in ((DashboardServer(tmp_path / "quiet", backend_uri=demo_store.uri),
+                            False),
+                           (LoggedDashboard(tmp_path / "logged", backend_uri=demo_store.uri),
+                            True)):
+        server.root.mkdir()
+        server.start()
+        try:
+            status, page = get(f"{server.uri}/")
+            assert status == 200 and "Lossboard" in page
+        finally:
+            server.stop()
+        log = server.log_path.read_text()
+        assert "Lossboard: http://127.0.0.1:" in log
+        assert "development server" not in log and "Running on http" not in log
+        assert ('"GET / HTTP/1.1" 200' in log) is logged, log

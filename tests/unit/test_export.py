@@ -49,3 +49,14 @@ def test_the_evidence_section_escapes_run_and_group_names() -> None:
     assert "Across groups, if you care about loss: &lt;b&gt;bold&lt;/b&gt;-thin (3 seeds)" in page
     unread = review_html(view, state, "x", "The evidence could not be read: <gone>")
     assert "<p>The evidence could not be read: &lt;gone&gt;</p>" in unread
+
+
+def test_whole_numbers_export_as_whole_numbers() -> None:
+    from dashboard.export import runs_frame
+
+    rows = [{f.RUN_ID: "r1", "colour": "#123456", f.EPOCHS: 60.0, f.BEST_LOSS_EPOCH: None,
+             f.FINAL_LOSS: 0.25}]
+    frame = runs_frame(replace(empty_view(""), rows=rows))
+    assert "colour" not in frame  # the table's swatch, not a value
+    assert review_csv(replace(empty_view(""), rows=rows)).splitlines()[1] == "60,,0.25,r1"
+    assert frame["epochs trained"].tolist() == [60]

@@ -1,8 +1,8 @@
-import numpy as np
 import pandas as pd
 
 from analysis import frames as f
-from dashboard.figures import curves_figure, plain, tradeoff_figure
+from dashboard.figures import curves_figure, plain
+from dashboard.tradeoff_figure import QUADRANT_LABELS, tradeoff_figure
 
 CURVES = pd.DataFrame({
     f.RUN_ID: ["a", "a", "a", "a", "b", "b"],
@@ -38,15 +38,41 @@ def test_accuracy_panel_draws_the_majority_baseline() -> None:
     assert [trace.name for trace in figure.data] == ["plain-b (val)"]
 
 
-def test_tradeoff_colours_quadrants_and_draws_the_front_and_medians() -> None:
-    figure = tradeoff_figure(TABLE)
-    names = [trace.name for trace in figure.data]
-    assert names == ["high-accuracy/high-loss", "high-accuracy/low-loss",
-                     "low-accuracy/high-loss", "Pareto front"]
-    assert list(figure.data[-1].x) == [0.1, 0.4]
-    assert list(figure.data[1].text) == ["&lt;b&gt;a&lt;/b&gt;"]
-    assert list(figure.data[1].customdata) == ["a"]
-    assert [s.type for s in figure.layout.shapes] == ["line", "line"]
+def test_tradeoff_names_quadrants_draws_runs_in_their_colours_and_the_front() -> None:
+    four = pd.concat([TABLE, pd.DataFrame({
+        "run_id": ["d"], "run_name": ["d"], "final_loss": [0.2], "final_accuracy": [0.6],
+        "quadrant": ["low-accuracy/low-loss"], "pareto": [False], "child_runs": [0]})],
+        ignore_index=True)
+    colours = {"a": "#000001", "b": "#000002", "c": "#000003", "d": "#000004"}
+    figure = tradeoff_figure(four, colours=colours, details={"a": "lr=0.1"})
+    points = [t for t in figure.data if t.mode == "markers" and t.customdata is not None]
+    assert {r: c for t in points for r, c in zip(t.customdata, t.marker.color, strict=True)} \
+        == colours  # one colour per run, the quadrant by shape
+    assert {t.marker.symbol for t in points} == {"circle", "diamond", "triangle-down", "square"}
+    corners = {a.text for a in figure.layout.annotations}
+    assert corners == set(QUADRANT_LABELS.values())
+    assert "overconfident: high accuracy, high loss" in corners
+    [front] = [t for t in figure.data if t.name == "Pareto front"]
+    assert front.hoverinfo == "skip"  # the front never takes a point's hover or click
+    hover = next(t for t in points if "a" in t.customdata).hovertext[0]
+    assert hover.startswith("&lt;b&gt;a&lt;/b&gt;<br>loss 0.1000 · accuracy 0.9000<br>lr=0.1")
+    assert len(figure.layout.shapes) == 2  # the medians
+
+
+def test_too_few_runs_are_not_split_into_quadrants_and_say_so() -> None:
+    figure = tradeoff_figure(TABLE, baseline=0.62)
+    assert [a.text for a in figure.layout.annotations] == [
+        "3 runs: too few to split into quadrants at the medians", "majority-class baseline"]
+    assert [s.y0 for s in figure.layout.shapes] == [0.62]  # the baseline, no medians
+
+
+def test_the_picks_are_stars_and_named_with_what_they_win() -> None:
+    figure = tradeoff_figure(TABLE, picks={"a": "lowest loss"}, selected=["c"])
+    [names] = [t for t in figure.data if t.mode == "text"]
+    assert sorted(names.text) == ["&lt;b&gt;a&lt;/b&gt; ★ lowest loss", "b", "c"]  # + front
+    [points] = [t for t in figure.data if t.mode == "markers" and t.customdata is not None]
+    symbols = dict(zip(points.customdata, points.marker.symbol, strict=True))
+    assert symbols["a"] == "star" and symbols["b"] == "circle"
 
 
 def test_plain_escapes_markup() -> None:
@@ -95,12 +121,14 @@ def test_tradeoff_rings_the_selection_and_joins_disagreeing_pairs() -> None:
     pairs = figure.data[0]
     assert pairs.name == "disagree (accuracy vs loss)"
     assert list(pairs.x) == [0.4, 0.1, None]  # the pair with an unknown run is left out
-    sizes = {t.name: np.atleast_1d(t.marker.size).tolist() for t in figure.data
-             if t.mode == "markers"}
-    assert sizes["high-accuracy/high-loss"] == [16] and sizes["high-accuracy/low-loss"] == [11]
+    [points] = [t for t in figure.data if t.mode == "markers" and t.customdata is not None]
+    sizes = dict(zip(points.customdata, points.marker.size, strict=True))
+    assert sizes == {"a": 11, "b": 16, "c": 11}
     # nothing selected: one size, opacity and outline per trace, styled by plotly at once
-    plain = [t.marker for t in tradeoff_figure(TABLE).data if t.mode == "markers"]
-    assert {(m.size, m.opacity, m.line.width) for m in plain} == {(11, 1.0, 0)}
+    [plain_points] = [t for t in tradeoff_figure(TABLE).data
+                      if t.mode == "markers" and t.customdata is not None]
+    marker = plain_points.marker
+    assert (marker.size, marker.opacity, marker.line.width) == (11, 1.0, 0.5)
 
 
 def test_a_sweeps_parent_is_not_a_point_on_the_tradeoff() -> None:
@@ -110,3 +138,18 @@ def test_a_sweeps_parent_is_not_a_point_on_the_tradeoff() -> None:
     drawn = {run for trace in tradeoff_figure(with_parent).data
              for run in (trace.customdata if trace.customdata is not None else [])}
     assert drawn == {"a", "b", "c"}
+
+
+def test_curve_panels_have_no_legend_and_take_the_pages_colours() -> None:
+    """The runs table is the legend: a panel's own legend took ~45% of its width."""
+    colours = {"a": "#010203", "b": "#040506"}
+    figure = curves_figure(CURVES, NAMES, "loss", colours=colours)
+    assert figure.layout.showlegend is False
+    assert {t.legendgroup: t.line.color for t in figure.data} == colours
+    accuracy = curves_figure(CURVES, NAMES, "accuracy", colours=colours)
+    assert [t.line.color for t in accuracy.data] == ["#040506"]  # b alone, in b's colour
+
+
+def test_train_curves_can_be_left_out() -> None:
+    figure = curves_figure(CURVES, NAMES, "loss", train=False)
+    assert all(t.name.endswith("(val)") for t in figure.data) and len(figure.data) == 2

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dashboard import ids
-from dashboard.state import ViewState, clicked_run, legend_run, next_state
+from dashboard.state import ViewState, checked_link, clicked_run, next_state, option_names
 
 RUN_A, RUN_B = "a" * 32, "b" * 32
-FIGURE = {"data": [{"legendgroup": RUN_A}, {"legendgroup": RUN_A}, {"legendgroup": RUN_B},
-                   {"name": "divergence"}]}
 
 
 def test_query_round_trip_and_defaults_left_out() -> None:
@@ -34,21 +34,36 @@ def test_inputs_are_checked_with_a_message() -> None:
     assert ViewState.from_inputs("e", "loss", [RUN_A, 3, "<x>"])[0].selected == (RUN_A,)
 
 
-def test_scatter_clicks_and_legend_clicks_toggle_a_run() -> None:
+def test_scatter_clicks_toggle_a_run() -> None:
     click = {"points": [{"customdata": RUN_A}]}
     assert clicked_run(click) == RUN_A and clicked_run({"points": []}) is None
     state = ViewState("e")
     once = next_state(state, ids.TRADEOFF, "", click)
     assert once.selected == (RUN_A,)
     assert next_state(once, ids.TRADEOFF, "", click).selected == ()
-    legend = [{"visible": ["legendonly"]}, [0, 1]]  # one entry: both of a run's traces
-    assert legend_run(legend, FIGURE) == RUN_A
-    assert next_state(once, ids.LOSS_CURVES, "", [{"visible": [True]}, [2]], FIGURE).selected \
-        == (RUN_A, RUN_B)
-    isolate = [{"visible": [True, "legendonly"]}, [0, 2]]  # a double click: several runs
-    assert legend_run(isolate, FIGURE) is None
-    assert legend_run([{"visible": [True]}, [3]], FIGURE) is None  # not a run's trace
-    assert legend_run("junk", FIGURE) is None and legend_run(legend, {"data": []}) is None
+
+
+def test_the_curve_controls_go_into_the_link_and_come_back() -> None:
+    state = ViewState("e").with_controls(0.6, ["log"], [])
+    assert (state.smoothing, state.log_loss, state.train) == (0.6, True, False)
+    assert state.to_query() == "?experiment=e&smoothing=0.6&scale=log&train=off"
+    assert ViewState.from_query(state.to_query()) == state
+    assert state.controls() == (0.6, ["log"], [])
+    assert ViewState("e").controls() == (0.0, [], ["train"])  # a fresh page: train curves on
+
+
+def test_forged_curve_controls_fall_back_to_a_fresh_page() -> None:
+    forged = ViewState.from_query("?experiment=e&smoothing=2&scale=<b>&train=maybe")
+    assert forged == ViewState("e")
+    assert ViewState.from_query("?experiment=e&smoothing=nan") == ViewState("e")
+    assert ViewState("e").with_controls(True, "log", None) == ViewState("e")
+
+
+def test_a_new_experiment_keeps_the_way_of_looking() -> None:
+    state = ViewState("e", selected=(RUN_A,)).with_controls(0.3, ["log"], [])
+    moved = next_state(replace(state, experiment="f"), ids.EXPERIMENT, "")
+    assert moved.selected == () and (moved.smoothing, moved.log_loss, moved.train) == (
+        0.3, True, False)
 
 
 def test_table_rows_replace_the_selection_and_a_new_experiment_clears_it() -> None:
@@ -64,3 +79,14 @@ def test_page_load_takes_the_link_and_keeps_the_picked_experiment_without_one() 
         "other", "loss", (RUN_A,))
     assert next_state(state, None, "").experiment == "first"
     assert next_state(state, ids.URL, "?objective=accuracy") == ViewState("first", "accuracy")
+
+
+def test_a_link_to_an_unknown_experiment_says_so_and_keeps_the_rest() -> None:
+    linked = ViewState("nope", "accuracy", (RUN_A,), smoothing=0.3)
+    shown, note = checked_link(linked, ["demo", "other"], "demo")
+    assert shown == ViewState("demo", "accuracy", smoothing=0.3)  # runs of 'nope' dropped
+    assert note == ("This link names the experiment 'nope', which this store does not have; "
+                    "showing 'demo' instead.")
+    assert checked_link(ViewState("demo"), ["demo"], "demo") == (ViewState("demo"), "")
+    assert option_names(["a", {"label": "B", "value": "b"}, 3, {"x": 1}]) == ["a", "b"]
+    assert option_names(None) == []

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from dashboard.table import column_defs, distinguishing_params, table_rows
+from dashboard.table import GRID_OPTIONS, column_defs, distinguishing_params, table_rows
 
 RUNS = pd.DataFrame({"run_id": ["a", "b"], "params.lr": ["0.1", "0.01"],
                      "params.seed": ["0", "0"], "params.note": ["<b>x</b>", None]})
@@ -21,15 +21,24 @@ TABLE = pd.DataFrame({
 }).set_index("run_id", drop=False)
 
 
-def test_only_params_that_vary_get_a_column() -> None:
+def test_only_params_that_vary_get_a_column_under_one_heading() -> None:
     assert distinguishing_params(RUNS) == ["params.lr", "params.note"]
-    fields = [c["field"] for c in column_defs(["params.lr"])]
-    assert fields[0] == "run_name" and fields[-1] == "params.lr"
-    assert not any("cellRenderer" in c for c in column_defs(["params.lr"]))  # text only
+    columns = column_defs(["params.lr", "params.epochs"])
+    assert columns[0]["field"] == "run_name"
+    params = columns[-1]
+    assert params["headerName"] == "params"
+    assert [(c["field"], c["headerName"]) for c in params["children"]] == [
+        ("params.lr", "lr"), ("params.epochs", "epochs")]
+    titles = [c["headerName"] for c in columns[:-1]] + [c["headerName"] for c in
+                                                       params["children"]]
+    assert len(titles) == len(set(titles))  # "epochs trained" and the param "epochs"
+    assert not any("cellRenderer" in c for c in columns)  # text only
+    assert GRID_OPTIONS["suppressFieldDotNotation"] is True  # `params.lr` is not a path
 
 
 def test_rows_are_json_ready_with_lift_over_the_majority_baseline() -> None:
-    a, b = table_rows(TABLE, RUNS, ["params.lr", "params.note"])
+    a, b = table_rows(TABLE, RUNS, ["params.lr", "params.note"], {"a": "#123456"})
+    assert a["colour"] == "#123456" and b["colour"] is None
     assert a["run_id"] == "a" and a["run_name"] == "<img src=x>"  # as text, unchanged
     assert math.isclose(a["lift"], 0.3) and a["pareto"] == "yes" and a["best_loss_epoch"] == 3
     assert b["final_loss"] is None and b["lift"] is None and b["best_loss_epoch"] is None
@@ -37,7 +46,7 @@ def test_rows_are_json_ready_with_lift_over_the_majority_baseline() -> None:
 
 
 def test_a_sweeps_children_show_their_parent_by_name() -> None:
-    a, b = table_rows(TABLE, RUNS, [])
+    a, b = table_rows(TABLE, RUNS, [], {})
     assert b["parent"] == "<img src=x>" and a["parent"] is None
     hidden = {c["field"]: c.get("hide", False) for c in column_defs([], children=False)}
     shown = {c["field"]: c.get("hide", False) for c in column_defs([], children=True)}
