@@ -14,6 +14,7 @@ from analysis import frames as f
 from analysis.series import thin
 
 SPLIT_DASH = {"val": "solid", "train": "dash"}
+GUIDE = "#777777"  # baselines and fronts: mid grey, readable on the light and the dark theme
 MAX_LINES = 24  # runs drawn one trace each; beyond that the unselected share one trace
 BACKGROUND = "rgba(110, 110, 110, 0.22)"
 BACKGROUND_POINTS = 24  # per background run: its shape, not its detail (measured: 50 -> 24
@@ -61,7 +62,7 @@ def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,
         shown = divergence[divergence.index.isin(drawn)].dropna()
         _mark_divergence(figure, picked, shown, names, colour)
     if baseline is not None and metric == "accuracy":
-        figure.add_hline(y=baseline, line={"dash": "dot", "color": "black"},
+        figure.add_hline(y=baseline, line={"dash": "dot", "color": GUIDE},
                          annotation_text="majority-class baseline")
     figure.update_layout(title=f"{metric} per epoch", xaxis_title="epoch", yaxis_title=metric,
                          yaxis_type="log" if log_y else "linear", uirevision=metric,

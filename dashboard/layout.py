@@ -93,9 +93,9 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
                            getRowId="params.data.run_id", dashGridOptions=GRID_OPTIONS,
                            defaultColDef={"sortable": True, "resizable": True, "filter": True},
                            style={"height": "360px"})),
+        review_panel(user),  # under the table where runs are selected, its messages beside it
         html.H2("Calibration", style={"fontSize": "1.2em"}),
         html.P("Where validation predictions were logged: the selected runs, else the two "
                "recommended ones."),
         loading(html.Div([dcc.Graph(id=ids.CALIBRATION), html.Ul(id=ids.CALIBRATION_NOTES)])),
-        review_panel(user),
     ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})

@@ -18,7 +18,7 @@ from analysis.tradeoff import (
     LOW_ACC_HIGH_LOSS,
     LOW_ACC_LOW_LOSS,
 )
-from dashboard.figures import plain, run_colours
+from dashboard.figures import GUIDE, plain, run_colours
 
 QUADRANT_LABELS = {HIGH_ACC_HIGH_LOSS: "overconfident: high accuracy, high loss",
                    LOW_ACC_LOW_LOSS: "hedging: low accuracy, low loss",
@@ -115,7 +115,7 @@ def _add_front(figure: go.Figure, front: pd.DataFrame) -> None:
     figure.add_trace(go.Scatter(x=front[f.FINAL_LOSS].to_numpy(),
                                 y=front[f.FINAL_ACCURACY].to_numpy(), mode="lines",
                                 name="Pareto front", hoverinfo="skip",
-                                line={"color": "black", "dash": "dot", "width": 1}))
+                                line={"color": GUIDE, "dash": "dot", "width": 1}))
 
 
 def _add_names(figure: go.Figure, known: pd.DataFrame, chosen: set[str],
@@ -132,7 +132,7 @@ def _add_names(figure: go.Figure, known: pd.DataFrame, chosen: set[str],
                                 y=named[f.FINAL_ACCURACY].to_numpy(), mode="text", text=text,
                                 textposition=[LABEL_POSITIONS[i % len(LABEL_POSITIONS)]
                                               for i in range(len(named))],
-                                hoverinfo="skip", showlegend=False,
+                                hoverinfo="skip", showlegend=False, cliponaxis=False,
                                 textfont={"size": 11}))
 
 
@@ -153,9 +153,9 @@ def _add_guides(figure: go.Figure, known: pd.DataFrame, split: bool,
                  "quadrants at the medians",
             x=0.5, y=1, xref="x domain", yref="y domain", yanchor="top", showarrow=False)
     if baseline is not None:
-        figure.add_hline(y=baseline, line={"dash": "dot", "color": "black"},
+        figure.add_hline(y=baseline, line={"dash": "dot", "color": GUIDE},
                          annotation_text="majority-class baseline",
-                         annotation_position="bottom right")
+                         annotation_position="top")  # the corners hold the quadrants' names
 
 
 def _add_disagreements(figure: go.Figure, known: pd.DataFrame,

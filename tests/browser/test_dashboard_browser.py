@@ -7,6 +7,7 @@ from typing import Any
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.browser.page import (
     click_first_scatter_point,
@@ -219,3 +220,48 @@ def test_the_picks_are_named_stars_that_select_their_run(
         "return document.querySelector('#tradeoff-scatter .js-plotly-plot')._fullData"
         ".filter(t => t.name === 'Pareto front').map(t => t.hoverinfo)")
     assert front == ["skip"]
+
+
+def test_chart_toolbars_are_out_of_the_tab_order(browser: Any,
+                                                 demo_dashboard: DashboardServer) -> None:
+    """Tab walked through 10+ toolbar buttons per chart before reaching the table."""
+    open_dashboard(browser, demo_dashboard.uri)
+    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".modebar-btn"),
+               what="the toolbars")
+    focusable = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.modebar-btn'))"
+        ".filter(e => e.tabIndex >= 0).length")
+    assert focusable == 0
+    body = browser.find_element(By.TAG_NAME, "body")
+    reached = []
+    for _ in range(40):  # what Tab reaches from the top of the page
+        body.send_keys(Keys.TAB) if not reached else browser.switch_to.active_element.send_keys(
+            Keys.TAB)
+        active = browser.switch_to.active_element
+        reached.append(active.get_attribute("class") or active.tag_name)
+    assert not any("modebar" in r for r in reached), reached
+
+
+def test_the_page_follows_the_browsers_colour_scheme(browser: Any,
+                                                     demo_dashboard: DashboardServer) -> None:
+    """Dark mode was not applied: the page stayed white on a dark system."""
+    def colours() -> dict[str, str]:
+        return dict(browser.execute_script(
+            "return {body: getComputedStyle(document.body).backgroundColor,"
+            " plot: getComputedStyle(document.querySelector('#loss-curves .bg')).fill,"
+            " text: getComputedStyle(document.querySelector('#loss-curves .gtitle')).fill,"
+            " grid: document.body.dataset.agThemeMode}"))
+
+    try:
+        for scheme in ("dark", "light"):
+            browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [
+                {"name": "prefers-color-scheme", "value": scheme}]})
+            open_dashboard(browser, demo_dashboard.uri)
+            seen = colours()
+            dark = scheme == "dark"
+            assert (seen["body"] == "rgb(22, 24, 29)") is dark, seen
+            assert (seen["plot"] == "rgb(31, 35, 43)") is dark, seen
+            assert (seen["text"] == "rgb(228, 230, 235)") is dark, seen
+            assert seen["grid"] == scheme
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})

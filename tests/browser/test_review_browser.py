@@ -32,6 +32,14 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
                                        demo_store: DemoStore, downloads: Path) -> None:
     open_dashboard(browser, demo_dashboard.uri)
     assert "Select a run first" in message_after(browser, "mark-selected", "Select a run first")
+    # the panel sits under the table where runs are selected, its message by its buttons
+    top = {element: browser.execute_script(
+        "const r = document.getElementById(arguments[0]).getBoundingClientRect();"
+        " return [r.top + window.scrollY, r.bottom + window.scrollY];", element)
+        for element in ("runs-table", "mark-selected", "review-message", "calibration")}
+    assert top["runs-table"][1] < top["mark-selected"][0] < top["runs-table"][1] + 250
+    assert top["review-message"][0] - top["mark-selected"][1] < 120
+    assert top["review-message"][1] < top["calibration"][0]
     run_id = click_first_scatter_point(browser)
     browser.find_element(By.ID, "review-reason").send_keys(REASON)
     browser.find_element(By.ID, "reviewer").send_keys("ana")
