@@ -84,15 +84,14 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                   Input(ids.REVIEW_VERSION, "data"), Input(ids.TRAIN_CURVES, "value"))
     def show(experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any, selected: Any,
              smoothing: Any, scale: Any, _tick: Any, _reviewed: Any,
-             train: Any = ("train",)) -> tuple[Any, ...]:
+             train: Any) -> tuple[Any, ...]:
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                accuracy_key)
-        log_loss = isinstance(scale, list) and "log" in scale
+        curves = state.with_controls(smoothing, scale, train)  # a forged smoothing is said below
         try:
             view = empty_view(problem) if problem else experiment_view(
-                reader, state, smoothing, log_loss, comparisons, webgl=settings.webgl,
-                stalled_after=settings.stalled_seconds,
-                train=not isinstance(train, list) or "train" in train)
+                reader, state, smoothing, curves.log_loss, comparisons, webgl=settings.webgl,
+                stalled_after=settings.stalled_seconds, train=curves.train)
         except Exception as error:  # a bug must not leave a blank page: say so, log the rest
             log.exception("drawing %r failed", state)
             view = empty_view(f"Lossboard could not draw this view ({type(error).__name__}: "
