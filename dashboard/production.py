@@ -16,6 +16,8 @@ from gunicorn.app.base import BaseApplication
 
 THREADS = 8  # the page fires several callbacks at once; a slow read must not hold the rest
 TIMEOUT_SECONDS = 120  # a first read of a very large experiment over REST may take a while
+GRACEFUL_SECONDS = 5  # SIGTERM: requests in flight get this long (gunicorn's 30 s outlived
+# `docker stop`'s 10 s and kept a plain stop waiting on idle keep-alive connections)
 
 
 def bind_address(host: str, port: int) -> str:
@@ -26,6 +28,7 @@ def bind_address(host: str, port: int) -> str:
 def options(host: str, port: int, access_log: bool) -> dict[str, Any]:
     return {"bind": bind_address(host, port), "workers": 1, "threads": THREADS,
             "worker_class": "gthread", "timeout": TIMEOUT_SECONDS,
+            "graceful_timeout": GRACEFUL_SECONDS,
             "accesslog": "-" if access_log else None, "errorlog": "-", "loglevel": "warning",
             "proc_name": "lossboard"}
 
