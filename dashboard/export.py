@@ -91,12 +91,15 @@ def review_html(view: View, state: ViewState, store: str,
     reviewed = runs[runs["review"].notna()] if "review" in runs else runs.iloc[0:0]
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in view.calibration_notes)
+    verdict = "".join(f"<li>{html.escape(line)}</li>"
+                      for line in (view.verdict.lines() if view.verdict else []))
     title = html.escape(f"Lossboard review: {state.experiment}")
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
         f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
         f"<p>Exported {stamp} from {html.escape(store)}. Objective: "
         f"{html.escape(state.objective)}. {html.escape(view.recommendation)}</p>"
+        f"<h2>Verdict</h2><ul>{verdict}</ul>"
         f"<h2>Reviewed runs</h2>{_table(reviewed) if len(reviewed) else '<p>None yet.</p>'}"
         f"<h2>Curves, trade-off and calibration</h2>"
         f"{_figures([view.loss, view.accuracy, view.tradeoff, view.calibration])}"

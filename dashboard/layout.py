@@ -83,7 +83,7 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         controls(names),
         html.Div(problem, id=ids.MESSAGE, role="status", style={"color": "#b00020"}),
         html.Div(id=ids.LINK_MESSAGE, role="status", style={"color": "#8a5a00"}),
-        html.P(id=ids.RECOMMENDATION, style={"fontWeight": "bold"}),
+        html.Section(id=ids.VERDICT, className="verdict"),
         loading(html.Div([
             html.Div(dcc.Graph(id=ids.LOSS_CURVES), style=HALF),
             html.Div(dcc.Graph(id=ids.ACCURACY_CURVES), style=HALF),
@@ -96,6 +96,6 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         review_panel(user),  # under the table where runs are selected, its messages beside it
         html.H2("Calibration", style={"fontSize": "1.2em"}),
         html.P("Where validation predictions were logged: the selected runs, else the two "
-               "recommended ones."),
+               "the verdict weighs against each other."),
         loading(html.Div([dcc.Graph(id=ids.CALIBRATION), html.Ul(id=ids.CALIBRATION_NOTES)])),
     ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})

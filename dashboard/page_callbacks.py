@@ -13,6 +13,7 @@ from dashboard import ids
 from dashboard.comparisons import ComparisonCache
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, checked_link, next_state, option_names
+from dashboard.verdict_block import verdict_block
 from dashboard.views import bounded_wait, empty_view, experiment_view
 from tracking.reader import ReaderError, RunReader
 
@@ -75,7 +76,7 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                   Output(ids.CALIBRATION_NOTES, "children"),
                   Output(ids.RUNS_TABLE, "columnDefs"), Output(ids.RUNS_TABLE, "rowData"),
                   Output(ids.LOSS_KEY, "options"), Output(ids.ACCURACY_KEY, "options"),
-                  Output(ids.RECOMMENDATION, "children"), Output(ids.MESSAGE, "children"),
+                  Output(ids.VERDICT, "children"), Output(ids.MESSAGE, "children"),
                   Output(ids.REFRESH, "disabled"),
                   Input(ids.EXPERIMENT, "value"), Input(ids.OBJECTIVE, "value"),
                   Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
@@ -97,6 +98,7 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
             view = empty_view(f"Lossboard could not draw this view ({type(error).__name__}: "
                               f"{str(error)[:200]}); the server log has the details.")
         notes = [html.Li(line) for line in view.calibration_notes]
+        answer = verdict_block(view.verdict, state.objective) if view.verdict else []
         return (view.loss, view.accuracy, view.tradeoff, view.calibration, notes, view.columns,
-                view.rows, view.keys, view.keys, view.recommendation, view.message,
+                view.rows, view.keys, view.keys, answer, view.message,
                 not view.live)

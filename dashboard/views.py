@@ -14,6 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import frames as f
+from analysis.calibration import Predictions
+from analysis.pair_evidence import needed_runs, pair
 from analysis.report import Comparison
 from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
@@ -22,6 +24,7 @@ from dashboard.figures import curves_figure, run_colours
 from dashboard.state import MAX_SMOOTHING, ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
 from dashboard.tradeoff_figure import tradeoff_figure
+from dashboard.verdict_block import Verdict, verdict
 from tracking.predictions import with_predictions
 from tracking.reader import ReaderError, RunReader, StoreUnreachable
 from tracking.retry import single_attempt
@@ -56,7 +59,8 @@ class View:
     columns: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # every metric key, for the key pickers
-    recommendation: str = ""
+    recommendation: str = ""  # the chosen objective's answer, one sentence
+    verdict: Verdict | None = None
     message: str = ""
     live: bool = False  # a run is RUNNING, or the store is unreachable: the page keeps asking
 
@@ -126,10 +130,12 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     baselines = table[f.BASELINE_ACCURACY].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
     divergence = table[f.DIVERGENCE_EPOCH]  # indexed by run id
-    # with seed groups, the configuration's answer (and its seed noise) rather than one seed's
-    pick = comparison.group_picks.get(state.objective) or comparison.recommended[state.objective]
     params = distinguishing_params(runs)
-    calibration, notes = _calibration(reader, state, runs, comparison, names, colours)
+    wanted = list(state.selected) or _weighed(comparison)
+    shown = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)[f.RUN_ID]
+    predictions = _predictions(reader, runs, [*shown, *needed_runs(comparison)])
+    calibration, notes = _calibration(predictions, wanted, names, colours)
+    found = verdict(comparison, predictions if isinstance(predictions, dict) else {})
     lines = partial(curves_figure, curves, names, selected=selected, webgl=options.webgl,
                     colours=colours, train=options.train)
     return View(
@@ -141,7 +147,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any())),
         table_rows(table, runs, params, colours), keys,
-        pick.reason if pick else "No run qualifies.", message=_size_note(len(table)))
+        found.answers[state.objective][1], found, message=_size_note(len(table)))
 
 
 def with_stalled_runs(view: View, runs: pd.DataFrame, after: float) -> View:
@@ -199,18 +205,33 @@ def _pairs(comparison: Comparison, selected: list[str]) -> list[tuple[str, str]]
     return [p for p in comparison.disagreements if p[0] in selected or p[1] in selected]
 
 
-def _calibration(reader: RunReader, state: ViewState, runs: pd.DataFrame,
-                 comparison: Comparison, names: pd.Series,
-                 colours: dict[str, str]) -> tuple[go.Figure, list[str]]:
-    """For the selected runs, else the two recommended ones, where predictions were logged."""
-    wanted = list(state.selected) or list(dict.fromkeys(
-        pick.run_id for pick in comparison.recommended.values() if pick))
-    logged = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)
+def _weighed(comparison: Comparison) -> list[str]:
+    """The runs the verdict weighs against each other (a seed group by its first seed), else
+    the picks: the calibration panel's runs when none are selected."""
+    at_odds = pair(comparison)
+    if at_odds is not None:
+        return [side.runs[0] for side in at_odds]
+    return list(dict.fromkeys(pick.run_id for pick in comparison.recommended.values() if pick))
+
+
+def _predictions(reader: RunReader, runs: pd.DataFrame,
+                 wanted: list[str]) -> dict[str, Predictions] | str:
+    """The `wanted` runs' logged predictions, fetched once for calibration and verdict; why
+    not, when the store fails."""
+    logged = with_predictions(runs[runs[f.RUN_ID].isin(wanted)])
     try:
         with bounded_wait():
-            found = reader.predictions(logged) if not logged.empty else {}
+            return reader.predictions(logged) if not logged.empty else {}
     except ReaderError as error:
-        return message_figure(str(error)), []
+        return str(error)
+
+
+def _calibration(predictions: dict[str, Predictions] | str, wanted: list[str],
+                 names: pd.Series, colours: dict[str, str]) -> tuple[go.Figure, list[str]]:
+    """For the `wanted` runs that logged predictions."""
+    if isinstance(predictions, str):
+        return message_figure(predictions), []
+    found = {r: predictions[r] for r in wanted if r in predictions}
     calibrated = calibrate(found, names)
     if not calibrated:
         return message_figure("No validation predictions were logged for these runs "

@@ -43,6 +43,13 @@ def text_of(driver: Any, element_id: str) -> str:
         element_id))
 
 
+def chosen_answer(driver: Any) -> str:
+    """The verdict's sentence for the objective the page is set to (its outlined card)."""
+    return str(driver.execute_script(
+        "const e = document.querySelector('#verdict .verdict-card.chosen .verdict-reason');"
+        " return e ? e.innerText : ''"))
+
+
 def open_dashboard(driver: Any, url: str) -> None:
     """Load the page and wait until the curves are drawn."""
     driver.get(url)

@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser.page import (
+    chosen_answer,
     click_first_scatter_point,
     grid_cells,
     open_dashboard,
@@ -48,17 +49,22 @@ def test_demo_loads_with_both_curve_panels_the_scatter_and_the_table(
         " return s;")
     assert statuses == ["FINISHED"] * DEMO_RUNS  # finished runs are never called stalled
     assert text_of(browser, "status-message") == ""  # and no stalled note above the charts
-    assert text_of(browser, "recommendation").startswith(
+    assert chosen_answer(browser).startswith(
         "mlp-64-decay-0.3 (3 seeds) has the lowest")  # the seed group's answer
     assert "ECE" in text_of(browser, "calibration-notes")
+    # the verdict weighs the strongest disagreeing groups; calibration shows that pair's seeds
+    assert "The strongest disagreement: mlp-256-no-decay-long" in text_of(browser, "verdict-why")
+    samples = [len(t["customdata"]) for t in traces(browser, "calibration") if t["customdata"]]
+    assert samples == [171, 171]  # the true class's probability, sample by sample, per run
+    assert "mlp-256-no-decay-long-seed0: ECE" in text_of(browser, "calibration-notes")
 
 
 def test_switching_the_objective_changes_the_recommendation(
         browser: Any, demo_dashboard: DashboardServer) -> None:
     open_dashboard(browser, demo_dashboard.uri)
-    by_loss = wait_until(browser, lambda d: text_of(d, "recommendation"), what="a recommendation")
+    by_loss = wait_until(browser, lambda d: chosen_answer(d), what="a recommendation")
     browser.find_element(By.CSS_SELECTOR, "#objective-switch input[value='accuracy']").click()
-    by_accuracy = wait_until(browser, lambda d: (t := text_of(d, "recommendation")) != by_loss
+    by_accuracy = wait_until(browser, lambda d: (t := chosen_answer(d)) != by_loss
                              and t, what="the accuracy recommendation")
     assert "has the lowest validation loss" in by_loss
     assert "has the highest accuracy" in by_accuracy
@@ -85,7 +91,7 @@ def test_a_pasted_link_shows_the_same_view(browser: Any,
     first = [p for t in traces(browser, "tradeoff-scatter") for p in t["customdata"]][0]
     link = f"{demo_dashboard.uri}/?experiment=lossboard-demo&objective=accuracy&selected={first}"
     open_dashboard(browser, link)
-    assert wait_until(browser, lambda d: "highest" in text_of(d, "recommendation"),
+    assert wait_until(browser, lambda d: "highest" in chosen_answer(d),
                       what="the accuracy recommendation")
     assert browser.find_element(
         By.CSS_SELECTOR, "#objective-switch input[value='accuracy']").is_selected()
@@ -176,7 +182,7 @@ def test_a_link_to_an_unknown_experiment_says_so_and_keeps_the_rest(
     kept = wait_until(browser, lambda d: (q := query(d)).get("experiment", [""])[0]
                       .startswith("lossboard") and q, what="the URL naming a real experiment")
     assert (kept["objective"], kept["smoothing"]) == (["accuracy"], ["0.3"])
-    assert "highest accuracy" in wait_until(browser, lambda d: text_of(d, "recommendation"),
+    assert "highest accuracy" in wait_until(browser, lambda d: chosen_answer(d),
                                             what="the accuracy recommendation")
 
 

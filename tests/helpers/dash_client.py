@@ -13,7 +13,7 @@ SHOW_OUTPUTS = [(ids.LOSS_CURVES, "figure"), (ids.ACCURACY_CURVES, "figure"),
                 (ids.TRADEOFF, "figure"), (ids.CALIBRATION, "figure"),
                 (ids.CALIBRATION_NOTES, "children"), (ids.RUNS_TABLE, "columnDefs"),
                 (ids.RUNS_TABLE, "rowData"), (ids.LOSS_KEY, "options"),
-                (ids.ACCURACY_KEY, "options"), (ids.RECOMMENDATION, "children"),
+                (ids.ACCURACY_KEY, "options"), (ids.VERDICT, "children"),
                 (ids.MESSAGE, "children"), (ids.REFRESH, "disabled")]
 
 
@@ -44,6 +44,31 @@ def call(client: Any, outputs: list[Prop], inputs: list[tuple[str, str, Any]],
         return {}
     answer = response.get_json()["response"]
     return {f"{i}.{p}": answer[i][p] for i, p in outputs if i in answer and p in answer[i]}
+
+
+def by_id(component: Any) -> dict[str, str]:
+    """Component id -> its text, for every component with an id in a callback's answer."""
+    found: dict[str, str] = {}
+    if isinstance(component, list):
+        for child in component:
+            found |= by_id(child)
+    elif isinstance(component, dict):
+        props = component.get("props", {})
+        if "id" in props:
+            found[str(props["id"])] = text(props.get("children"))
+        found |= by_id(props.get("children"))
+    return found
+
+
+def text(component: Any) -> str:
+    """The words in a component tree, as a reader would see them (space-joined)."""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list):
+        return " ".join(filter(None, (text(child) for child in component)))
+    if isinstance(component, dict):
+        return text(component.get("props", {}).get("children"))
+    return ""
 
 
 def show_inputs(experiment: object, objective: object = "loss", smoothing: object = 0,

@@ -7,13 +7,14 @@ import json
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 
 from dashboard import ids
 from dashboard.app import create_app, redact
 from dashboard.cli import main
 from dashboard.settings import DashboardSettings
-from tests.helpers.dash_client import SHOW_OUTPUTS, call, payload, show_inputs
+from tests.helpers.dash_client import SHOW_OUTPUTS, by_id, call, payload, show_inputs
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import MlflowServer, free_port
 from tests.helpers.stores import EXPERIMENT, write_awkward_experiment
@@ -54,15 +55,43 @@ def test_demo_experiment_draws_every_run_and_recommends(demo_store: DemoStore) -
     assert {"overconfident: high accuracy, high loss", "hedging: low accuracy, low loss",
             "Pareto front"} <= quadrants
     # the demo's seeds form groups: the page answers for the configuration, with its seed noise
-    assert shown[ids.RECOMMENDATION].startswith("mlp-64-decay-0.3 (3 seeds) has the lowest")
-    assert shown[ids.RECOMMENDATION].endswith("(3 vs 3 seeds, Welch p = 4.7e-05): beyond seed "
-                                              "noise.")
+    verdict = by_id(shown[ids.VERDICT])
+    assert verdict["verdict-loss"].startswith("If you care about loss mlp-64-decay-0.3 "
+                                              "mlp-64-decay-0.3 (3 seeds) has the lowest")
+    assert verdict["verdict-loss"].endswith("(3 vs 3 seeds, Welch p = 4.7e-05): beyond seed "
+                                            "noise.")
     assert shown[ids.MESSAGE] == ""
     rows = shown[f"{ids.RUNS_TABLE}.rowData"]
     assert len(rows) == 24 and {"params.hidden_layers", "params.weight_decay"} <= set(rows[0])
     notes = str(shown[ids.CALIBRATION_NOTES])
-    assert "mlp-64-decay-0.3-seed0: ECE" in notes and "after temperature scaling" in notes
+    assert "mlp-256-no-decay-long-seed0: ECE" in notes and "after temperature scaling" in notes
     assert shown[ids.REFRESH] is True  # nothing running: no live refresh
+
+
+def test_the_verdict_names_the_pair_at_odds_and_why(demo_store: DemoStore,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The page's verdict against `lossboard compare`'s JSON: both objectives pick one group,
+    so the strongest disagreeing groups are shown with their confident mistakes (means over
+    their seeds, counted from the logged predictions), and the export carries the same words."""
+    client = client_for(demo_store.uri)
+    verdict = by_id(update(client, "lossboard-demo", "accuracy")[ids.VERDICT])
+    assert main(["compare", "--tracking-uri", demo_store.uri, "--experiment", "lossboard-demo",
+                 "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    groups = {g["group"]: g for g in report["groups"]}
+    high, low = (groups[report["group_versus"][0][side]] for side in ("a", "b"))
+    why = verdict["verdict-why"]
+    assert why.startswith(f"Both objectives pick mlp-64-decay-0.3. The strongest disagreement: "
+                          f"{high['name']} (accuracy {high['final_accuracy_mean']:.4f}, loss "
+                          f"{high['final_loss_mean']:.4f}), overconfident, against {low['name']}")
+    runs = {r["run_id"]: r for r in report["runs"]}
+    mistakes = [float(np.mean([runs[r]["confident_mistakes"] for r in g["runs"]]))
+                for g in (high, low)]
+    assert (f"on {mistakes[0]:.3g} of 171 validation samples (means over 3 seeds), "
+            f"{low['name']} on {mistakes[1]:.3g}") in why
+    assert "Temperature scaling" in why
+    assert "within seed noise" in verdict["verdict-accuracy"]
+    assert html.escape(why.split(". ")[0]) in export_html(client, "lossboard-demo")
 
 
 def test_selection_and_key_override_reach_every_panel(demo_store: DemoStore) -> None:
