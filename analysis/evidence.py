@@ -223,3 +223,18 @@ def confidently_wrong_only_in(
     p_b, _ = _checked(proba_b, labels)
     only_a = _confidently_wrong(p_a, y, threshold) & _correct(p_b, y)
     return np.flatnonzero(only_a).astype(np.int64)
+
+
+def confident_disagreements(
+    proba_a: npt.ArrayLike,
+    labels_a: npt.ArrayLike,
+    proba_b: npt.ArrayLike,
+    labels_b: npt.ArrayLike,
+) -> tuple[IntArray, IntArray] | None:
+    """(samples a gets confidently wrong that b gets right, the reverse); None unless both
+    runs were scored on the same samples in the same order."""
+    y_a, y_b = np.asarray(labels_a), np.asarray(labels_b)
+    if np.shape(proba_a) != np.shape(proba_b) or not np.array_equal(y_a, y_b):
+        return None
+    return (confidently_wrong_only_in(proba_a, y_a, proba_b),
+            confidently_wrong_only_in(proba_b, y_a, proba_a))

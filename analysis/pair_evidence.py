@@ -15,7 +15,7 @@ import numpy as np
 
 from analysis import frames as f
 from analysis.calibration import Predictions, negative_log_likelihood
-from analysis.evidence import confidently_wrong_only_in
+from analysis.evidence import confident_disagreements
 from analysis.report import Comparison, RunEvidence
 from analysis.summary import ACCURACY, LOSS
 from analysis.tradeoff import Recommendation, runner_up
@@ -87,11 +87,11 @@ def runner_ups(comparison: Comparison) -> dict[str, str | None]:
     return {objective: runner_up(loss, accuracy, objective) for objective in (LOSS, ACCURACY)}
 
 
-def needed_runs(comparison: Comparison) -> list[str]:
-    """The runs whose predictions the verdict reads: the pair's (up to MAX_SEEDS_READ seeds a
-    side), and without groups the picks and their runner-ups, whose gaps are tested."""
+def needed_runs(comparison: Comparison, at_odds: tuple[Side, Side] | None) -> list[str]:
+    """The runs whose predictions the verdict reads: the pair's (`pair(comparison)`, up to
+    MAX_SEEDS_READ seeds a side), and without groups the picks and their runner-ups, whose
+    gaps are tested."""
     wanted: list[str] = []
-    at_odds = pair(comparison)
     for side in at_odds or ():
         wanted += side.runs[:MAX_SEEDS_READ]
     if comparison.groups is None:
@@ -134,9 +134,6 @@ def only_wrong_in(a: Side, b: Side, predictions: Mapping[str, Predictions]
     wrong that the other gets right; None for groups or other samples."""
     if len(a.runs) != 1 or len(b.runs) != 1 or not {a.key, b.key} <= predictions.keys():
         return None
-    (p_a, y_a), (p_b, y_b) = predictions[a.key], predictions[b.key]
-    if p_a.shape != p_b.shape or not np.array_equal(y_a, y_b):
-        return None
-    return (len(confidently_wrong_only_in(p_a, y_a, p_b)),
-            len(confidently_wrong_only_in(p_b, y_b, p_a)))
+    apart = confident_disagreements(*predictions[a.key], *predictions[b.key])
+    return (len(apart[0]), len(apart[1])) if apart else None
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.calibration import Predictions
-from analysis.evidence import PairedComparison, compare_paired, confidently_wrong_only_in
+from analysis.evidence import PairedComparison, compare_paired, confident_disagreements
 from analysis.summary import ACCURACY, LOSS
 from analysis.tradeoff import Recommendation
 
@@ -54,10 +54,10 @@ def versus(a: str, b: str, predictions: Mapping[str, Predictions]) -> Versus | N
         return None
     (proba_a, labels_a), (proba_b, labels_b) = predictions[a], predictions[b]
     paired = compare_paired(proba_a, labels_a, proba_b, labels_b)
-    if paired is None:
+    apart = confident_disagreements(proba_a, labels_a, proba_b, labels_b)
+    if paired is None or apart is None:
         return None
-    return Versus(a, b, paired, len(confidently_wrong_only_in(proba_a, labels_a, proba_b)),
-                  len(confidently_wrong_only_in(proba_b, labels_b, proba_a)))
+    return Versus(a, b, paired, len(apart[0]), len(apart[1]))
 
 
 def all_versus(pairs: Iterable[tuple[str, str]],

@@ -17,8 +17,8 @@ from analysis.calibration import Predictions
 from analysis.evidence import (
     CONFIDENT,
     ConfidentMistakes,
+    confident_disagreements,
     confident_mistakes,
-    confidently_wrong_only_in,
 )
 from dashboard.figures import plain
 
@@ -91,16 +91,12 @@ def _ece_against_loss(runs: list[RunCalibration]) -> list[str]:
 def _only_wrong(a: RunCalibration, b: RunCalibration) -> list[str]:
     """For two runs scored on the same samples: which one gets confidently wrong what the
     other gets right, by sample number (0-based, the order the labels were logged in)."""
-    (p_a, y_a), (p_b, y_b) = a.predictions, b.predictions
-    if p_a.shape != p_b.shape or not np.array_equal(y_a, y_b):
+    apart = confident_disagreements(*a.predictions, *b.predictions)
+    if apart is None:
         return [f"{a.name} and {b.name} were scored on different validation samples, so they "
                 "cannot be compared sample by sample."]
-    lines = []
-    for first, second in ((a, b), (b, a)):
-        only = confidently_wrong_only_in(first.predictions[0], y_a, second.predictions[0])
-        lines.append(f"{first.name} is confidently wrong on {_samples(only)} that "
-                     f"{second.name} gets right.")
-    return lines
+    return [f"{first.name} is confidently wrong on {_samples(only)} that {second.name} gets "
+            "right." for first, second, only in ((a, b, apart[0]), (b, a, apart[1]))]
 
 
 def _samples(indices: np.ndarray) -> str:

@@ -15,7 +15,6 @@ from analysis.pair_evidence import (
     Side,
     SideEvidence,
     only_wrong_in,
-    pair,
     side_evidence,
     sides,
     tested_picks,
@@ -38,12 +37,13 @@ class Verdict:
         return [*answers, self.agreement, *self.evidence]
 
 
-def verdict(comparison: Comparison, predictions: Mapping[str, Predictions]) -> Verdict:
+def verdict(comparison: Comparison, at_odds: tuple[Side, Side] | None,
+            predictions: Mapping[str, Predictions]) -> Verdict:
+    """The answers, and why `at_odds` (`pair(comparison)`) disagree."""
     chosen, known = tested_picks(comparison, predictions), sides(comparison)
     answers = {goal: (known[pick.run_id].name, pick.reason) if pick else ("none", "nothing "
                       "qualifies: no run logged both metrics as finite numbers.")
                for goal, pick in chosen.items()}
-    at_odds = pair(comparison)
     same = {p.run_id for p in chosen.values() if p}
     if at_odds is None:
         return Verdict(answers, _no_pair(known, same, comparison.groups is not None), [])

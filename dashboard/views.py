@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from analysis import frames as f
 from analysis.calibration import Predictions
-from analysis.pair_evidence import needed_runs, pair
+from analysis.pair_evidence import Side, needed_runs, pair
 from analysis.report import Comparison
 from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
@@ -131,11 +131,12 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     baseline = float(baselines.median()) if len(baselines) else None
     divergence = table[f.DIVERGENCE_EPOCH]  # indexed by run id
     params = distinguishing_params(runs)
-    wanted = list(state.selected) or _weighed(comparison)
+    at_odds = pair(comparison)
+    wanted = list(state.selected) or _weighed(comparison, at_odds)
     shown = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)[f.RUN_ID]
-    predictions = _predictions(reader, runs, [*shown, *needed_runs(comparison)])
+    predictions = _predictions(reader, runs, [*shown, *needed_runs(comparison, at_odds)])
     calibration, notes = _calibration(predictions, wanted, names, colours)
-    found = verdict(comparison, predictions if isinstance(predictions, dict) else {})
+    found = verdict(comparison, at_odds, predictions if isinstance(predictions, dict) else {})
     lines = partial(curves_figure, curves, names, selected=selected, webgl=options.webgl,
                     colours=colours, train=options.train)
     return View(
@@ -205,10 +206,9 @@ def _pairs(comparison: Comparison, selected: list[str]) -> list[tuple[str, str]]
     return [p for p in comparison.disagreements if p[0] in selected or p[1] in selected]
 
 
-def _weighed(comparison: Comparison) -> list[str]:
+def _weighed(comparison: Comparison, at_odds: tuple[Side, Side] | None) -> list[str]:
     """The runs the verdict weighs against each other (a seed group by its first seed), else
     the picks: the calibration panel's runs when none are selected."""
-    at_odds = pair(comparison)
     if at_odds is not None:
         return [side.runs[0] for side in at_odds]
     return list(dict.fromkeys(pick.run_id for pick in comparison.recommended.values() if pick))

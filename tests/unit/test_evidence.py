@@ -14,6 +14,7 @@ from analysis.evidence import (
     ConfidentMistakes,
     PairedComparison,
     compare_paired,
+    confident_disagreements,
     confident_mistakes,
     confidently_wrong_only_in,
     loss_standard_error,
@@ -152,6 +153,16 @@ def test_confidently_wrong_only_in_a_excludes_samples_b_also_gets_wrong() -> Non
     # a confidently wrong at 0 and 1; b right at 0, wrong at 1
     assert confidently_wrong_only_in(proba_a, labels, proba_b).tolist() == [0]
     assert confidently_wrong_only_in(proba_b, labels, proba_a).tolist() == []
+
+
+def test_confident_disagreements_go_both_ways_and_only_on_the_same_samples() -> None:
+    labels = np.array([1, 0, 0])
+    proba_a = np.array([[0.95, 0.05], [0.8, 0.2], [0.6, 0.4]])
+    proba_b = np.array([[0.2, 0.8], [0.05, 0.95], [0.9, 0.1]])
+    found = confident_disagreements(proba_a, labels, proba_b, labels)
+    assert found is not None and [found[0].tolist(), found[1].tolist()] == [[0], [1]]
+    assert confident_disagreements(proba_a, labels, proba_b, labels[::-1]) is None
+    assert confident_disagreements(proba_a, labels, proba_b[:2], labels[:2]) is None
 
 
 def test_paired_bootstrap_resamples_the_same_samples_for_both_runs() -> None:

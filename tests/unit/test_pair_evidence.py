@@ -11,8 +11,8 @@ import pytest
 from analysis import frames as f
 from analysis.calibration import Predictions, calibrated_loss
 from analysis.pair_evidence import needed_runs, only_wrong_in, pair, side_evidence, sides
-from analysis.report import compare
-from dashboard.verdict_block import verdict, verdict_block
+from analysis.report import Comparison, compare
+from dashboard.verdict_block import Verdict, verdict, verdict_block
 
 # run -> (final validation loss, final validation accuracy)
 FOUR = {"sharp": (0.40, 0.95), "soft": (0.20, 0.85), "mid": (0.30, 0.90), "poor": (0.50, 0.80)}
@@ -38,6 +38,10 @@ def predicted(true_class_probability: list[float]) -> Predictions:
     return np.stack([p, 1 - p], axis=1), np.zeros(len(p), dtype=np.int64)
 
 
+def judged(comparison: Comparison, predictions: dict[str, Predictions]) -> Verdict:
+    return verdict(comparison, pair(comparison), predictions)
+
+
 SHARP = predicted([0.99] * 9 + [0.01])  # right and sure, but one sure mistake
 SOFT = predicted([0.7] * 10)  # right and unsure every time
 
@@ -48,7 +52,7 @@ def test_the_two_picks_form_the_pair_when_loss_and_accuracy_choose_differently()
     assert (high and high.key, low and low.key) == ("sharp", "soft")
     assert (high and high.accuracy, high and high.loss) == (0.95, 0.40)
     # the pair, then the picks' runner-ups (both "mid"), whose gaps are tested
-    assert needed_runs(comparison) == ["sharp", "soft", "mid"]
+    assert needed_runs(comparison, pair(comparison)) == ["sharp", "soft", "mid"]
 
 
 def test_one_sure_mistake_is_counted_with_its_share_of_the_loss_and_the_hedged_loss() -> None:
@@ -63,7 +67,7 @@ def test_one_sure_mistake_is_counted_with_its_share_of_the_loss_and_the_hedged_l
 
 
 def test_the_verdict_says_the_mistakes_explain_the_loss_and_what_calibration_changes() -> None:
-    said = verdict(compare(*frames(FOUR)), {"sharp": SHARP, "soft": SOFT, "mid": SOFT})
+    said = judged(compare(*frames(FOUR)), {"sharp": SHARP, "soft": SOFT, "mid": SOFT})
     assert said.agreement == ("Loss and accuracy pick differently: soft (accuracy 0.8500, loss "
                               "0.2000) has the lower loss, sharp (accuracy 0.9500, loss 0.4000) "
                               "the higher accuracy.")
@@ -82,7 +86,7 @@ def test_the_verdict_says_the_mistakes_explain_the_loss_and_what_calibration_cha
 
 
 def test_runs_without_predictions_are_named_not_guessed() -> None:
-    said = verdict(compare(*frames(FOUR)), {"sharp": SHARP})
+    said = judged(compare(*frames(FOUR)), {"sharp": SHARP})
     assert said.evidence == ["soft logged no validation predictions, so its confident mistakes "
                              "and calibration are unknown."]
 
@@ -90,11 +94,11 @@ def test_runs_without_predictions_are_named_not_guessed() -> None:
 def test_when_both_objectives_agree_the_strongest_disagreement_is_shown() -> None:
     agree = FOUR | {"best": (0.10, 0.97)}
     comparison = compare(*frames(agree))
-    said = verdict(comparison, {})
+    said = judged(comparison, {})
     assert said.agreement.startswith("Both objectives pick best. The strongest disagreement: ")
     high, low = pair(comparison) or (None, None)
     assert (high and high.key, low and low.key) == comparison.disagreements[0]
-    assert verdict(compare(*frames({"best": (0.1, 0.9), "worse": (0.2, 0.8)})), {}).agreement \
+    assert judged(compare(*frames({"best": (0.1, 0.9), "worse": (0.2, 0.8)})), {}).agreement \
         == "Both objectives pick best, and no two runs put loss and accuracy at odds."
 
 
@@ -109,7 +113,7 @@ def test_seed_groups_are_sides_whose_evidence_is_averaged_over_their_seeds() -> 
     twice = predicted([0.99] * 8 + [0.01] * 2)
     found = side_evidence(high, {"wide-s0": SHARP, "wide-s1": twice})
     assert found is not None and found.confident_mistakes == 1.5 and found.runs == 2
-    said = verdict(comparison, {"wide-s0": SHARP, "wide-s1": twice, "thin-s0": SOFT})
+    said = judged(comparison, {"wide-s0": SHARP, "wide-s1": twice, "thin-s0": SOFT})
     assert "on 1.5 of 10 validation samples (means over 2 seeds), thin on 0" in said.evidence[0]
     assert only_wrong_in(high, low, {}) is None  # sample by sample only for two single runs
     assert said.answers["loss"][0] == "thin" and "seed" in said.answers["loss"][1]
@@ -118,7 +122,7 @@ def test_seed_groups_are_sides_whose_evidence_is_averaged_over_their_seeds() -> 
 def test_the_block_outlines_the_chosen_objective_and_keeps_names_as_text() -> None:
     hostile = {"<b>x</b>": (0.40, 0.95), "soft": (0.20, 0.85), "mid": (0.30, 0.90),
                "poor": (0.50, 0.80)}
-    cards, why = verdict_block(verdict(compare(*frames(hostile)), {}), "accuracy")
+    cards, why = verdict_block(judged(compare(*frames(hostile)), {}), "accuracy")
     chosen = [card for card in cards.children if "chosen" in card.className]
     assert [card.id for card in chosen] == ["verdict-accuracy"]
     assert chosen[0].children[1].children == "<b>x</b>"  # a string child: React escapes it
