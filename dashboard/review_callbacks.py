@@ -11,7 +11,7 @@ from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.comparisons import ComparisonCache
 from dashboard.export import evidence, review_csv, review_html
-from dashboard.review_panel import Reviews, act, refusal
+from dashboard.review_panel import BUTTONS, Reviews, act, refusal
 from dashboard.state import ViewState
 from dashboard.views import bounded_wait, experiment_view
 from tracking.reader import RunReader
@@ -25,26 +25,30 @@ def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store
              comparisons: ComparisonCache, sign_in: bool = False) -> None:
     """The review and export callbacks; with `sign_in`, only reviewers write, as themselves."""
 
-    @app.callback(Output(ids.REVIEW_MESSAGE, "children"), Output(ids.REVIEW_VERSION, "data"),
-                  Input(ids.MARK, "n_clicks"), Input(ids.CLEAR, "n_clicks"),
-                  Input(ids.PROMOTE, "n_clicks"), State(ids.REVIEW_REASON, "value"),
-                  State(ids.REVIEWER, "value"), State(ids.MODEL_NAME, "value"),
-                  State(ids.MODEL_ALIAS, "value"), State(ids.REVIEW_VERSION, "data"), *STATE,
-                  prevent_initial_call=True)
-    def review(_mark: Any, _clear: Any, _promote: Any, reason: Any, reviewer: Any, model: Any,
-               alias: Any, version: Any, *controls: Any) -> tuple[str, Any]:
+    @app.callback(
+        output={"said": Output(ids.REVIEW_MESSAGE, "children"),
+                "version": Output(ids.REVIEW_VERSION, "data")},
+        inputs={"clicks": [Input(button, "n_clicks") for button in BUTTONS],
+                "text": {"reason": State(ids.REVIEW_REASON, "value"),
+                         "reviewer": State(ids.REVIEWER, "value"),
+                         "model": State(ids.MODEL_NAME, "value"),
+                         "alias": State(ids.MODEL_ALIAS, "value")},
+                "version": State(ids.REVIEW_VERSION, "data"), "controls": STATE},
+        prevent_initial_call=True)
+    def review(clicks: Any, text: dict[str, Any], version: Any,  # noqa: ARG001 (the button
+               controls: list[Any]) -> dict[str, Any]:  # pressed is ctx.triggered_id)
         user = current_user()
         refused = refusal(user, sign_in)
         if refused:  # checked on the server: a forged request gets no further than this
-            return refused, no_update
+            return {"said": refused, "version": no_update}
         state, problem = ViewState.from_inputs(*controls)
-        text = {"reason": reason, "reviewer": user.name if user else reviewer, "model": model,
-                "alias": alias}
+        if user:
+            text = text | {"reviewer": user.name}
         if problem or not all(v is None or isinstance(v, str) for v in text.values()):
-            return problem or "Review fields must be text.", no_update
+            return {"said": problem or "Review fields must be text.", "version": no_update}
         with bounded_wait():
             said = act(ctx.triggered_id, reviews(), reader, state, text)
-        return said, (version if isinstance(version, int) else 0) + 1
+        return {"said": said, "version": (version if isinstance(version, int) else 0) + 1}
 
     @app.callback(Output(ids.DOWNLOAD_HTML, "data"), Output(ids.DOWNLOAD_CSV, "data"),
                   Output(ids.REVIEW_MESSAGE, "children", allow_duplicate=True),

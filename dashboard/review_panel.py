@@ -1,4 +1,5 @@
-"""The review panel: mark the selected runs with a reason, clear, promote, export.
+"""The review panel: mark the selected runs chosen, shortlisted or rejected with a reason,
+clear, promote, export. Review statuses are MLflow tags, apart from the page's selection.
 
 The actions check what the browser sent (run ids of this experiment, text of sane length) before
 anything is written; the writer is `tracking.review.ReviewWriter`."""
@@ -18,10 +19,12 @@ from tracking.reader import ReaderError, RunReader
 
 ROW = {"display": "flex", "gap": "12px", "alignItems": "center", "flexWrap": "wrap"}
 FIELD = {"width": "220px"}
+MARKS = dict(zip((ids.CHOOSE, ids.SHORTLIST, ids.REJECT), keys.REVIEW_STATUSES, strict=True))
+BUTTONS = (*MARKS, ids.CLEAR, ids.PROMOTE)  # every button that writes
 
 
 class Reviews(Protocol):
-    def mark_selected(self, run_id: str, reason: str, reviewer: str) -> None: ...
+    def mark(self, run_id: str, status: str, reason: str, reviewer: str) -> None: ...
 
     def clear(self, run_id: str) -> None: ...
 
@@ -34,16 +37,19 @@ def review_panel(user: User | None) -> html.Div:
     viewer = user is not None and not user.may_review
     return html.Div([
         html.H2("Review", style={"fontSize": "1.2em"}),
-        html.P("Acts on the selected runs. Marking writes MLflow tags lossboard.review.* (status, "
-               "reason, reviewer, time); promoting registers the run's logged model and points "
-               "an alias at it." + (" Viewers can export; only reviewers can mark, clear or "
-                                    "promote." if viewer else "")),
+        html.P("Acts on the selected runs. Choose, shortlist or reject writes MLflow tags "
+               "lossboard.review.* (status, reason, reviewer, time), shown in the table's review "
+               "column; promoting registers the run's logged model and points an alias at it."
+               + (" Viewers can export; only reviewers can mark, clear or promote."
+                  if viewer else "")),
         html.Div([
-            dcc.Textarea(id=ids.REVIEW_REASON, placeholder="why this run (required to mark)",
-                         style={"width": "420px", "height": "48px"}, maxLength=5000),
+            dcc.Textarea(id=ids.REVIEW_REASON, placeholder="why (required to choose, shortlist "
+                         "or reject)", style={"width": "420px", "height": "48px"},
+                         maxLength=5000),
             dcc.Input(id=ids.REVIEWER, value=user.name if user else "", placeholder="reviewer",
                       maxLength=250, style=FIELD, disabled=user is not None),
-            html.Button("Mark selected", id=ids.MARK, disabled=viewer),
+            *(html.Button(label, id=button, disabled=viewer) for button, label in
+              ((ids.CHOOSE, "Choose"), (ids.SHORTLIST, "Shortlist"), (ids.REJECT, "Reject"))),
             html.Button("Clear review", id=ids.CLEAR, disabled=viewer),
         ], style=ROW),
         html.Div([
@@ -92,10 +98,10 @@ def _do(action: object, reviews: Reviews, selected: tuple[str, ...],
         text: dict[str, object]) -> str:
     reason, reviewer, model, alias = (str(text.get(k) or "") for k in
                                       ("reason", "reviewer", "model", "alias"))
-    if action == ids.MARK:
+    if action in MARKS:
         for run_id in selected:
-            reviews.mark_selected(run_id, reason, reviewer)
-        return f"Marked {len(selected)} run(s) selected."
+            reviews.mark(run_id, MARKS[action], reason, reviewer)
+        return f"Marked {len(selected)} run(s) {MARKS[action]}."
     if action == ids.CLEAR:
         for run_id in selected:
             reviews.clear(run_id)

@@ -22,7 +22,7 @@ WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
 TEXT = {"filter": "agTextColumnFilter"}
 GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
                                  "enableClickSelection": False},
-                "animateRows": False, "enableCellTextSelection": True,
+                "animateRows": False, "enableCellTextSelection": True, "tooltipShowDelay": 300,
                 # `params.lr` is a column name, not a path into a nested `params` object
                 "suppressFieldDotNotation": True}
 # the run's line colour as a swatch: the table is the charts' legend
@@ -32,7 +32,7 @@ RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
     (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 240, "cellStyle": RUN_SWATCH}),
     (f.STATUS, "status", TEXT),
     ("parent", "parent run", TEXT),  # shown only when some run is a sweep's child
-    ("review", "review", {**TEXT, "minWidth": 220}),
+    ("review", "review", {**TEXT, "minWidth": 260, "tooltipField": "review"}),  # whole on hover
     (f.FINAL_LOSS, "final val loss", NUMBER),
     (f.FINAL_ACCURACY, "final val accuracy", NUMBER),
     (f.BEST_LOSS, "best val loss", NUMBER),
@@ -67,10 +67,12 @@ def column_defs(param_columns: list[str], children: bool = False) -> list[dict[s
 
 
 def review_text(runs: pd.DataFrame) -> pd.Series:
-    """Per run id: 'selected: <reason> (<reviewer>, <time>)', or None if not reviewed."""
+    """Per run id: '<status>: <reason> (<reviewer>, <time>)', or None if not reviewed; the
+    status chosen, shortlisted or rejected (an older Lossboard's 'selected' reads as chosen)."""
     columns = [f.TAG_PREFIX + name for name in keys.REVIEW_TAGS]
     tags = runs.set_index(f.RUN_ID).reindex(columns=columns).astype("string")
     status, reason, reviewer, time = (tags[c] for c in columns)
+    status = status.replace(keys.LEGACY_REVIEW_STATUSES)
     text = (status + ": " + reason.fillna("") + " (" + reviewer.fillna("?") + ", "
             + time.fillna("?") + ")")
     return text.where(status.notna(), None)

@@ -42,9 +42,11 @@ def metric_key(split: str, metric: str) -> str:
 
 # Model-selection review, written by the dashboard (tracking.review).
 REVIEW_PREFIX: Final = "lossboard.review."
-TAG_REVIEW_STATUS: Final = REVIEW_PREFIX + "status"  # "selected"
+TAG_REVIEW_STATUS: Final = REVIEW_PREFIX + "status"  # one of REVIEW_STATUSES
 TAG_REVIEW_REASON: Final = REVIEW_PREFIX + "reason"
 TAG_REVIEW_REVIEWER: Final = REVIEW_PREFIX + "reviewer"
 TAG_REVIEW_TIME: Final = REVIEW_PREFIX + "time"  # ISO 8601, UTC
 REVIEW_TAGS: Final = (TAG_REVIEW_STATUS, TAG_REVIEW_REASON, TAG_REVIEW_REVIEWER, TAG_REVIEW_TIME)
+REVIEW_STATUSES: Final = ("chosen", "shortlisted", "rejected")
+LEGACY_REVIEW_STATUSES: Final = {"selected": "chosen"}  # written by Lossboard before 2026-12
 DEFAULT_ALIAS: Final = "champion"  # the registry alias a promoted version gets

@@ -1,8 +1,9 @@
 """Model-selection review, written to MLflow: tags on the run, and the model registry.
 
-A run marked selected carries `lossboard.review.{status,reason,reviewer,time}`; clearing removes
-them. Promoting registers the model the run logged (MLflow 3's logged models, or a classic
-`MLmodel` folder among its artifacts) and points an alias (default `champion`) at the version.
+A reviewed run carries `lossboard.review.{status,reason,reviewer,time}`, its status one of
+chosen, shortlisted or rejected (`keys.REVIEW_STATUSES`); clearing removes them. Promoting
+registers the model the run logged (MLflow 3's logged models, or a classic `MLmodel` folder
+among its artifacts) and points an alias (default `champion`) at the version.
 """
 
 from __future__ import annotations
@@ -99,16 +100,19 @@ class ReviewWriter:
             raise ReviewError(problem)
         return MlflowClient(self.uri, registry_uri=self.uri)
 
-    def mark_selected(self, run_id: str, reason: str, reviewer: str) -> None:
+    def mark(self, run_id: str, status: str, reason: str, reviewer: str) -> None:
+        """Mark the run `status` (chosen, shortlisted or rejected), with why and by whom."""
         reason, reviewer = reason.strip(), reviewer.strip()
+        if status not in keys.REVIEW_STATUSES:
+            raise ReviewError(f"A review status is one of {', '.join(keys.REVIEW_STATUSES)}.")
         if not reason:
-            raise ReviewError("Say why this run is selected: the reason is required.")
+            raise ReviewError(f"Say why this run is {status}: the reason is required.")
         if len(reason) > MAX_REASON:
             raise ReviewError(f"The reason is limited to {MAX_REASON} characters.")
         if len(reviewer) > MAX_REVIEWER:
             raise ReviewError(f"The reviewer's name is limited to {MAX_REVIEWER} characters.")
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        values = {keys.TAG_REVIEW_STATUS: "selected", keys.TAG_REVIEW_REASON: reason,
+        values = {keys.TAG_REVIEW_STATUS: status, keys.TAG_REVIEW_REASON: reason,
                   keys.TAG_REVIEW_REVIEWER: reviewer or "anonymous",
                   keys.TAG_REVIEW_TIME: stamp}
         tags = [RunTag(k, v) for k, v in values.items()]

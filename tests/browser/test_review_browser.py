@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from mlflow import MlflowClient
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
-from tests.browser.page import click_first_scatter_point, open_dashboard, text_of, wait_until
+from tests.browser.page import (
+    click_first_scatter_point,
+    open_dashboard,
+    selected_in_url,
+    text_of,
+    wait_until,
+)
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import DashboardServer
 from tracking import keys
@@ -28,27 +36,40 @@ def message_after(browser: Any, element_id: str, expected: str) -> str:
                           and t, what=expected))
 
 
+def hover_tooltip(browser: Any, selector: str) -> Any:
+    cell = browser.find_element(By.CSS_SELECTOR, selector)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    ActionChains(browser).move_to_element(cell).perform()
+    return wait_until(browser, lambda d: next(iter(d.find_elements(By.CSS_SELECTOR,
+                                                                   ".ag-tooltip")), None),
+                      what="the cell's tooltip")
+
+
 def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardServer,
                                        demo_store: DemoStore, downloads: Path) -> None:
     open_dashboard(browser, demo_dashboard.uri)
-    assert "Select a run first" in message_after(browser, "mark-selected", "Select a run first")
+    assert "Select a run first" in message_after(browser, "review-choose", "Select a run first")
     # the panel sits under the table where runs are selected, its message by its buttons
     top = {element: browser.execute_script(
         "const r = document.getElementById(arguments[0]).getBoundingClientRect();"
         " return [r.top + window.scrollY, r.bottom + window.scrollY];", element)
-        for element in ("runs-table", "mark-selected", "review-message", "calibration")}
-    assert top["runs-table"][1] < top["mark-selected"][0] < top["runs-table"][1] + 250
-    assert top["review-message"][0] - top["mark-selected"][1] < 120
+        for element in ("runs-table", "review-choose", "review-message", "calibration")}
+    assert top["runs-table"][1] < top["review-choose"][0] < top["runs-table"][1] + 250
+    assert top["review-message"][0] - top["review-choose"][1] < 120
     assert top["review-message"][1] < top["calibration"][0]
     run_id = click_first_scatter_point(browser)
     browser.find_element(By.ID, "review-reason").send_keys(REASON)
     browser.find_element(By.ID, "reviewer").send_keys("ana")
-    message_after(browser, "mark-selected", "Marked 1 run(s) selected.")
+    message_after(browser, "review-choose", "Marked 1 run(s) chosen.")
     tags = MlflowClient(demo_store.uri).get_run(run_id).data.tags
-    assert tags[keys.TAG_REVIEW_STATUS] == "selected" and tags[keys.TAG_REVIEW_REASON] == REASON
+    assert tags[keys.TAG_REVIEW_STATUS] == "chosen" and tags[keys.TAG_REVIEW_REASON] == REASON
     assert tags[keys.TAG_REVIEW_REVIEWER] == "ana"
-    wait_until(browser, lambda d: f"selected: {REASON} (ana" in text_of(d, "runs-table"),
+    wait_until(browser, lambda d: f"chosen: {REASON} (ana" in text_of(d, "runs-table"),
                what="the review in the table")
+    review_cell = f'#runs-table .ag-row[row-id="{run_id}"] .ag-cell[col-id="review"]'
+    tip = hover_tooltip(browser, review_cell)  # the whole review, however long, and as text
+    assert tip.text.startswith(f"chosen: {REASON} (ana, 20")
+    assert not tip.find_elements(By.TAG_NAME, "b")
 
     browser.find_element(By.ID, "model-name").send_keys("demo-classifier")
     said = message_after(browser, "promote", "Registered")  # the demo logs each run's model
@@ -73,6 +94,16 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
     rows = list(csv.DictReader(csv_file.open()))
     assert len(rows) == 24 and sum(bool(r["review"]) for r in rows) == 1
 
+    # a status of its own, apart from the page's selection: the run stays selected
+    # select-all and type over: React ignores WebDriver's clear() on a controlled field
+    browser.find_element(By.ID, "review-reason").send_keys(Keys.CONTROL, "a", Keys.NULL,
+                                                           "overconfident after all")
+    message_after(browser, "review-reject", "Marked 1 run(s) rejected.")
+    assert MlflowClient(demo_store.uri).get_run(run_id).data.tags[keys.TAG_REVIEW_STATUS] \
+        == "rejected"
+    wait_until(browser, lambda d: "rejected: overconfident after all (ana" in text_of(
+        d, "runs-table"), what="the new status in the table")
+    assert selected_in_url(browser) == [run_id]
     message_after(browser, "clear-review", "Cleared the review of 1 run(s).")
     left = MlflowClient(demo_store.uri).get_run(run_id).data.tags
     assert not any(k.startswith(keys.REVIEW_PREFIX) for k in left)

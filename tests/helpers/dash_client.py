@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard import ids
+from dashboard.review_panel import BUTTONS
 
 Prop = tuple[str, str]
 REVIEW_OUTPUTS = [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")]
-REVIEW_BUTTONS = (ids.MARK, ids.CLEAR, ids.PROMOTE)
 SHOW_OUTPUTS = [(ids.LOSS_CURVES, "figure"), (ids.ACCURACY_CURVES, "figure"),
                 (ids.TRADEOFF, "figure"), (ids.CALIBRATION, "figure"),
                 (ids.CALIBRATION_NOTES, "children"), (ids.RUNS_TABLE, "columnDefs"),
@@ -86,7 +86,7 @@ def review_request(button: str, selected: list[str], *, experiment: object = "re
                    reason: object = "why", reviewer: object = "ana",
                    model: object = "iris") -> dict[str, Any]:
     """The review panel's request with `button` pressed, as the page builds it."""
-    clicks = [(b, "n_clicks", 1 if b == button else None) for b in REVIEW_BUTTONS]
+    clicks = [(b, "n_clicks", 1 if b == button else None) for b in BUTTONS]
     state = [(ids.REVIEW_REASON, "value", reason), (ids.REVIEWER, "value", reviewer),
              (ids.MODEL_NAME, "value", model), (ids.MODEL_ALIAS, "value", "champion"),
              (ids.REVIEW_VERSION, "data", 0), (ids.EXPERIMENT, "value", experiment),

@@ -25,7 +25,7 @@ READER_ROLE = "lossboard_reader"
 EXPERIMENT = "team-sweep"
 USERS = {"alice": ("reviewer", secrets.token_urlsafe(12)),
          "bob": ("viewer", secrets.token_urlsafe(12))}
-BUTTONS = {"mark": ids.MARK, "clear": ids.CLEAR, "promote": ids.PROMOTE}
+BUTTONS = {"mark": ids.CHOOSE, "clear": ids.CLEAR, "promote": ids.PROMOTE}
 
 
 def secrets_env() -> dict[str, str]:

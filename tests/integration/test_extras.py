@@ -38,7 +38,7 @@ from tracking.review import ReviewError, ReviewWriter
 runs = open_reader({postgres_store!r}).read({EXPERIMENT!r}).runs
 print(len(runs))
 try:
-    ReviewWriter({postgres_store!r}).mark_selected(runs["run_id"].iloc[0], "why", "ana")
+    ReviewWriter({postgres_store!r}).mark(runs["run_id"].iloc[0], "chosen", "why", "ana")
 except ReviewError as error:
     print(error)
 """)

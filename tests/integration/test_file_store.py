@@ -236,7 +236,7 @@ def test_reads_compare_and_the_page_leave_every_byte_as_it_was(
     message = shown[f"{ids.MESSAGE}.children"] or ""  # a run left RUNNING: stalled by now
     assert message == "" or message.startswith("1 RUNNING run(s) logged nothing for over")
     assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) >= 5
-    said = press(client, ids.MARK, [shown[f"{ids.RUNS_TABLE}.rowData"][0]["run_id"]],
+    said = press(client, ids.CHOOSE, [shown[f"{ids.RUNS_TABLE}.rowData"][0]["run_id"]],
                  experiment=experiment)
     assert said.startswith("Reviews are not written to the file store"), said
     assert tree_state(store) == before

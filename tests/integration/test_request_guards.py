@@ -50,7 +50,7 @@ def send(server: Dashboard, method: str, path: str, host: str, body: bytes | Non
 
 
 def mark(run_id: str) -> bytes:
-    return json.dumps(payload(REVIEW_OUTPUTS, **review_request(ids.MARK, [run_id]))).encode()
+    return json.dumps(payload(REVIEW_OUTPUTS, **review_request(ids.CHOOSE, [run_id]))).encode()
 
 
 def review_tags(uri: str, run_id: str) -> dict[str, str]:
@@ -81,7 +81,7 @@ def test_the_allowed_names_and_ip_addresses_are_served(served: tuple[Dashboard, 
     status, _ = send(server, "POST", "/_dash-update-component", host, mark(run_id),
                      origin=f"http://{host}")
     assert status == 200
-    assert review_tags(server.backend_uri, run_id)[keys.TAG_REVIEW_STATUS] == "selected"
+    assert review_tags(server.backend_uri, run_id)[keys.TAG_REVIEW_STATUS] == "chosen"
 
 
 @pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000,

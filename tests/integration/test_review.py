@@ -17,23 +17,35 @@ def logged_run(uri: str, with_model: bool) -> str:
 def test_marking_writes_the_review_tags_and_clearing_removes_them(sqlite_uri: str) -> None:
     run_id = logged_run(sqlite_uri, with_model=False)
     writer = ReviewWriter(sqlite_uri)
-    writer.mark_selected(run_id, "  best calibrated loss  ", "ana")
+    writer.mark(run_id, "chosen", "  best calibrated loss  ", "ana")
     tags = MlflowClient(sqlite_uri).get_run(run_id).data.tags
-    assert tags[keys.TAG_REVIEW_STATUS] == "selected"
+    assert tags[keys.TAG_REVIEW_STATUS] == "chosen"
     assert tags[keys.TAG_REVIEW_REASON] == "best calibrated loss"
     assert tags[keys.TAG_REVIEW_REVIEWER] == "ana"
     assert tags[keys.TAG_REVIEW_TIME].endswith("+00:00")
     writer.clear(run_id)
     left = MlflowClient(sqlite_uri).get_run(run_id).data.tags
     assert not any(k.startswith(keys.REVIEW_PREFIX) for k in left)
-    with pytest.raises(ReviewError, match="reason is required"):
-        writer.mark_selected(run_id, "   ", "ana")
+    with pytest.raises(ReviewError, match="Say why this run is rejected: the reason is required"):
+        writer.mark(run_id, "rejected", "   ", "ana")
+    with pytest.raises(ReviewError, match="one of chosen, shortlisted, rejected"):
+        writer.mark(run_id, "selected", "why", "ana")
     with pytest.raises(ReviewError, match="reason is limited to 5000 characters"):
-        writer.mark_selected(run_id, "x" * 5001, "ana")
+        writer.mark(run_id, "chosen", "x" * 5001, "ana")
     with pytest.raises(ReviewError, match="reviewer's name is limited to 250 characters"):
-        writer.mark_selected(run_id, "why", "a" * 251)
+        writer.mark(run_id, "chosen", "why", "a" * 251)
     assert not any(k.startswith(keys.REVIEW_PREFIX)
                    for k in MlflowClient(sqlite_uri).get_run(run_id).data.tags)
+
+
+def test_each_status_replaces_the_last_one(sqlite_uri: str) -> None:
+    run_id = logged_run(sqlite_uri, with_model=False)
+    writer = ReviewWriter(sqlite_uri)
+    for status in keys.REVIEW_STATUSES:
+        writer.mark(run_id, status, f"{status} because", "ana")
+        tags = MlflowClient(sqlite_uri).get_run(run_id).data.tags
+        assert (tags[keys.TAG_REVIEW_STATUS], tags[keys.TAG_REVIEW_REASON]) == (
+            status, f"{status} because")
 
 
 def test_promoting_registers_the_logged_model_and_sets_the_alias(sqlite_uri: str) -> None:
@@ -55,7 +67,7 @@ def test_promoting_a_run_without_a_model_says_so(sqlite_uri: str) -> None:
     with pytest.raises(ReviewError, match="logged no model, so there is nothing to register"):
         ReviewWriter(sqlite_uri).promote(run_id, "anything")
     with pytest.raises(ReviewError, match="MLflow refused"):
-        ReviewWriter(sqlite_uri).mark_selected("0" * 32, "why", "ana")
+        ReviewWriter(sqlite_uri).mark("0" * 32, "chosen", "why", "ana")
 
 
 @pytest.mark.parametrize(("name", "alias", "problem"), [

@@ -38,13 +38,19 @@ def test_promote_registers_the_selected_runs_model(store: dict[str, str]) -> Non
 def test_forged_or_foreign_selections_write_nothing(store: dict[str, str]) -> None:
     uri = store["uri"]
     client = create_app(DashboardSettings(uri), CachedReader(open_reader(uri))).server.test_client()
-    assert "not in this experiment" in press(client, ids.MARK, [store["elsewhere"]])
-    assert "Select a run first" in press(client, ids.MARK, ["../../etc", 7])  # dropped as junk
-    assert press(client, ids.MARK, [store["plain"]], experiment={"$ne": 1}) == (
+    assert "not in this experiment" in press(client, ids.CHOOSE, [store["elsewhere"]])
+    assert "Select a run first" in press(client, ids.CHOOSE, ["../../etc", 7])  # dropped as junk
+    assert press(client, ids.CHOOSE, [store["plain"]], experiment={"$ne": 1}) == (
         "That is not an experiment name.")
-    assert press(client, ids.MARK, [store["plain"]], reason=["list"]) == (
+    assert press(client, ids.CHOOSE, [store["plain"]], reason=["list"]) == (
         "Review fields must be text.")
     tags = MlflowClient(uri).get_run(store["elsewhere"]).data.tags
     assert keys.TAG_REVIEW_STATUS not in tags
-    assert press(client, ids.MARK, [store["plain"]]) == "Marked 1 run(s) selected."
+    assert press(client, ids.CHOOSE, [store["plain"]]) == "Marked 1 run(s) chosen."
     assert MlflowClient(uri).get_run(store["plain"]).data.tags[keys.TAG_REVIEW_REASON] == "why"
+    assert press(client, ids.SHORTLIST, [store["plain"], store["with-model"]],
+                 reason="close") == "Marked 2 run(s) shortlisted."
+    assert press(client, ids.REJECT, [store["plain"]], reason="") == (
+        "Say why this run is rejected: the reason is required.")
+    assert MlflowClient(uri).get_run(store["plain"]).data.tags[keys.TAG_REVIEW_STATUS] \
+        == "shortlisted"

@@ -85,7 +85,8 @@ def test_without_credentials_only_health_answers(store: dict[str, str]) -> None:
         assert response.headers["WWW-Authenticate"] == CHALLENGE
         assert b"reviewed" not in response.data
         assert_hardened(response)
-    forged = client.post("/_dash-update-component", json=review_payload(ids.MARK, [store["plain"]]))
+    forged = client.post("/_dash-update-component",
+                         json=review_payload(ids.CHOOSE, [store["plain"]]))
     assert forged.status_code == 401 and tags_of(store["uri"], store["plain"]) == {}
     health = client.get("/health")
     assert health.status_code == 200
@@ -110,11 +111,11 @@ def test_signed_in_page_says_who_and_fixes_the_reviewer(store: dict[str, str]) -
     assert_hardened(layout)
     assert props(layout.get_json(), ids.REVIEWER) | {"value": "ana", "disabled": True} == \
         props(layout.get_json(), ids.REVIEWER)  # the name signed in, not editable
-    assert not props(layout.get_json(), ids.MARK).get("disabled")
+    assert not props(layout.get_json(), ids.CHOOSE).get("disabled")
     viewer = client_for(store["uri"], BOB).get("/_dash-layout")
     assert props(viewer.get_json(), ids.SIGNED_IN)["children"] == "Signed in as bob (viewer)"
     assert all(props(viewer.get_json(), button)["disabled"]
-               for button in (ids.MARK, ids.CLEAR, ids.PROMOTE))
+               for button in (ids.CHOOSE, ids.CLEAR, ids.PROMOTE))
     assert not props(viewer.get_json(), ids.EXPORT_CSV).get("disabled")
 
 
@@ -135,10 +136,10 @@ def test_viewer_cannot_mark_clear_or_promote_even_by_forging(
         model_store: dict[str, str]) -> None:
     store = model_store
     uri, plain = store["uri"], store["plain"]
-    assert press(client_for(uri, ANA), ids.MARK, [plain]) == "Marked 1 run(s) selected."
+    assert press(client_for(uri, ANA), ids.CHOOSE, [plain]) == "Marked 1 run(s) chosen."
     marked = tags_of(uri, plain)
     viewer = client_for(uri, BOB)
-    assert press(viewer, ids.MARK, [store["with-model"]], reviewer="bob") == REFUSED
+    assert press(viewer, ids.CHOOSE, [store["with-model"]], reviewer="bob") == REFUSED
     assert press(viewer, ids.CLEAR, [plain], reviewer="ana") == REFUSED
     assert press(viewer, ids.PROMOTE, [store["with-model"]]) == REFUSED
     assert tags_of(uri, store["with-model"]) == {}
@@ -168,10 +169,10 @@ def test_viewer_may_export(store: dict[str, str]) -> None:
 def test_reviewer_is_recorded_as_the_signed_in_name(model_store: dict[str, str]) -> None:
     store = model_store
     uri = store["uri"]
-    said = press(client_for(uri, ANA), ids.MARK, [store["plain"]], reviewer="mallory")
-    assert said == "Marked 1 run(s) selected."
+    said = press(client_for(uri, ANA), ids.CHOOSE, [store["plain"]], reviewer="mallory")
+    assert said == "Marked 1 run(s) chosen."
     tags = tags_of(uri, store["plain"])
-    assert tags[keys.TAG_REVIEW_REVIEWER] == "ana" and tags[keys.TAG_REVIEW_STATUS] == "selected"
+    assert tags[keys.TAG_REVIEW_REVIEWER] == "ana" and tags[keys.TAG_REVIEW_STATUS] == "chosen"
     said = press(client_for(uri, ANA), ids.PROMOTE, [store["with-model"]])
     assert said == "Registered model 'iris' version 1, alias 'champion'."
 
@@ -181,7 +182,7 @@ def test_cross_site_writes_and_form_posts_are_refused(store: dict[str, str],
                                                       sign_in: bool) -> None:
     uri, plain = store["uri"], store["plain"]
     client = client_for(uri, ANA if sign_in else None, sign_in=sign_in)
-    payload = review_payload(ids.MARK, [plain])
+    payload = review_payload(ids.CHOOSE, [plain])
     for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
                     {"Origin": "http://localhost:8051"}, {"Sec-Fetch-Site": "cross-site"}):
         response = client.post("/_dash-update-component", json=payload, headers=headers)
@@ -206,9 +207,9 @@ def test_without_sign_in_nothing_changes_but_the_headers(store: dict[str, str]) 
     assert_hardened(layout)
     assert_hardened(client.get("/health"))
     said = call(client, [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")],
-                *_inputs_and_state(review_payload(ids.MARK, [store["plain"]], "carol")),
-                changed=f"{ids.MARK}.n_clicks")
-    assert said[f"{ids.REVIEW_MESSAGE}.children"] == "Marked 1 run(s) selected."
+                *_inputs_and_state(review_payload(ids.CHOOSE, [store["plain"]], "carol")),
+                changed=f"{ids.CHOOSE}.n_clicks")
+    assert said[f"{ids.REVIEW_MESSAGE}.children"] == "Marked 1 run(s) chosen."
     assert tags_of(store["uri"], store["plain"])[keys.TAG_REVIEW_REVIEWER] == "carol"
 
 

@@ -97,9 +97,9 @@ def test_compare_the_page_and_a_refused_review_leave_the_store_as_it_was(
     assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) > 10
     assert store_state(store) == before
     run_id = shown[f"{ids.RUNS_TABLE}.rowData"][0]["run_id"]
-    said = press(client, ids.MARK, [run_id], experiment=SWEEP)
+    said = press(client, ids.CHOOSE, [run_id], experiment=SWEEP)
     if is_current(fixture):  # the newest release's store, read by that release: writable
-        assert said == "Marked 1 run(s) selected.", said
+        assert said == "Marked 1 run(s) chosen.", said
     else:
         assert "would have to migrate it first" in said, said
         assert store_state(store) == before
@@ -115,7 +115,7 @@ def test_a_store_newer_than_this_mlflow_is_described_as_newer(tmp_path: Path) ->
     assert reader.schema.relation(installed) == "newer"
     assert "written by a newer MLflow" in reader.schema.describe(installed)
     with pytest.raises(ReviewError, match="Run an `mlflow server` of the store's own MLflow"):
-        ReviewWriter(f"sqlite:///{store}").mark_selected("x", "why", "ana")
+        ReviewWriter(f"sqlite:///{store}").mark("x", "chosen", "why", "ana")
     assert "upgrade" not in reader.schema.describe(installed)
 
 
@@ -139,6 +139,6 @@ def test_database_stores_restored_from_dumps_read_as_mlflow_reports_them(
     assert dump_of(uri) == before
     if not is_current(dump):
         with pytest.raises(ReviewError, match="would have to migrate it first"):
-            ReviewWriter(uri).mark_selected(
-                reader.read_runs(SWEEP).runs["run_id"].iloc[0], "why", "ana")
+            ReviewWriter(uri).mark(reader.read_runs(SWEEP).runs["run_id"].iloc[0], "chosen",
+                                   "why", "ana")
         assert dump_of(uri) == before

@@ -230,7 +230,7 @@ def test_a_review_written_through_one_worker_is_seen_through_the_other(stack: St
     assert tags["lossboard.review.reviewer"] == "alice"  # the signed-in name, not the claim
     for _ in range(8):  # fresh connections: both workers answer some of them
         rows = show(stack.client("bob"))["runs-table.rowData"]
-        assert {r["run_id"]: r["review"] for r in rows}[run["run_id"]].startswith("selected")
+        assert {r["run_id"]: r["review"] for r in rows}[run["run_id"]].startswith("chosen")
     log = stack.dashboard.log_path.read_text()
     workers = set(re.findall(r"pid=<(\d+)> \"POST /_dash-update-component", log))
     assert len(workers) == 2, f"only {workers} answered"

@@ -6,7 +6,13 @@ import math
 
 import pandas as pd
 
-from dashboard.table import GRID_OPTIONS, column_defs, distinguishing_params, table_rows
+from dashboard.table import (
+    GRID_OPTIONS,
+    column_defs,
+    distinguishing_params,
+    review_text,
+    table_rows,
+)
 
 RUNS = pd.DataFrame({"run_id": ["a", "b"], "params.lr": ["0.1", "0.01"],
                      "params.seed": ["0", "0"], "params.note": ["<b>x</b>", None]})
@@ -51,3 +57,17 @@ def test_a_sweeps_children_show_their_parent_by_name() -> None:
     hidden = {c["field"]: c.get("hide", False) for c in column_defs([], children=False)}
     shown = {c["field"]: c.get("hide", False) for c in column_defs([], children=True)}
     assert hidden["parent"] and not shown["parent"]
+
+
+def test_each_review_status_reads_with_its_reason_who_and_when() -> None:
+    tag = "tags.lossboard.review."
+    runs = pd.DataFrame({"run_id": ["a", "b", "c", "d"],
+                         tag + "status": ["shortlisted", "rejected", "selected", None],
+                         tag + "reason": ["close second", "overconfident", "best loss", None],
+                         tag + "reviewer": ["ana", None, "bo", None],
+                         tag + "time": ["2026-12-02T10:00:00+00:00", None, "t", None]})
+    assert review_text(runs).to_dict() == {
+        "a": "shortlisted: close second (ana, 2026-12-02T10:00:00+00:00)",
+        "b": "rejected: overconfident (?, ?)",
+        "c": "chosen: best loss (bo, t)",  # an older Lossboard's "selected"
+        "d": None}
