@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from analysis import frames as f
 from analysis.calibration import Predictions, negative_log_likelihood
@@ -51,33 +52,31 @@ def picks(comparison: Comparison) -> dict[str, Recommendation | None]:
     return comparison.group_picks if comparison.groups is not None else comparison.recommended
 
 
-def sides(comparison: Comparison) -> dict[str, Side]:
-    """Every run, and every seed group, as a side by its key."""
+def side(comparison: Comparison, key: str) -> Side:
+    """The run, or the seed group, `key` names (built on demand: a table may hold 10,000)."""
     table = comparison.table
-    names = table[f.RUN_NAME].fillna(table[f.RUN_ID])
-    found = {str(r): Side(str(r), str(names[r]), (str(r),), float(loss), float(accuracy))
-             for r, loss, accuracy in zip(table.index, table[f.FINAL_LOSS],
-                                          table[f.FINAL_ACCURACY], strict=True)}
-    if comparison.groups is not None:
-        for group in comparison.groups.to_dict("records"):
-            key = str(group[f.GROUP])
-            found[key] = Side(key, str(group["name"]), tuple(group["runs"]),
-                              float(group["final_loss_mean"]),
-                              float(group["final_accuracy_mean"]))
-    return found
+    if key in table.index:
+        name, loss, accuracy = table.loc[[key], [f.RUN_NAME, f.FINAL_LOSS,
+                                                 f.FINAL_ACCURACY]].iloc[0].tolist()
+        return Side(key, key if pd.isna(name) else str(name), (key,), float(loss),
+                    float(accuracy))
+    groups = comparison.groups if comparison.groups is not None else pd.DataFrame()
+    group = groups[groups[f.GROUP].astype(str) == key].iloc[0]  # a pick's or a pair's: it exists
+    return Side(key, str(group["name"]), tuple(group["runs"]), float(group["final_loss_mean"]),
+                float(group["final_accuracy_mean"]))
 
 
 def pair(comparison: Comparison) -> tuple[Side, Side] | None:
     """(the side with higher accuracy and higher loss, the other), or None if none disagree."""
-    chosen, known = picks(comparison), sides(comparison)
+    chosen = picks(comparison)
     by_loss, by_accuracy = chosen.get(LOSS), chosen.get(ACCURACY)
     if by_loss and by_accuracy and by_loss.run_id != by_accuracy.run_id:
-        return known[by_accuracy.run_id], known[by_loss.run_id]
+        return side(comparison, by_accuracy.run_id), side(comparison, by_loss.run_id)
     if comparison.groups is not None:
         pairs = [(v.a, v.b) for v in comparison.group_versus]
     else:
         pairs = comparison.disagreements
-    return (known[pairs[0][0]], known[pairs[0][1]]) if pairs else None
+    return (side(comparison, pairs[0][0]), side(comparison, pairs[0][1])) if pairs else None
 
 
 def runner_ups(comparison: Comparison) -> dict[str, str | None]:

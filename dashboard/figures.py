@@ -19,6 +19,8 @@ MAX_LINES = 24  # runs drawn one trace each; beyond that the unselected share on
 BACKGROUND = "rgba(110, 110, 110, 0.22)"
 BACKGROUND_POINTS = 24  # per background run: its shape, not its detail (measured: 50 -> 24
 # points cut a 1000-run page's callback answer from 1.7 to 1.0 MB and its first paint by ~0.4 s)
+BACKGROUND_BUDGET = 12_000  # points in all: past 500 runs each gets fewer, down to MIN_POINTS
+MIN_POINTS = 8
 
 
 def plain(text: object) -> str:
@@ -96,7 +98,7 @@ def _add_background(figure: go.Figure, points: pd.DataFrame, webgl: bool) -> Non
     val = points[points[f.SPLIT] == "val"]
     if val.empty:
         return
-    ordered = thin(val, BACKGROUND_POINTS)  # ordered by run and epoch
+    ordered = thin(val, background_points(val[f.RUN_ID].nunique()))  # by run and epoch
     runs = ordered[f.RUN_ID].to_numpy(dtype=object)
     # float32 halves what goes over the wire; a faint background needs no more precision
     x = ordered[f.EPOCH].to_numpy(dtype="float32")
@@ -107,6 +109,11 @@ def _add_background(figure: go.Figure, points: pd.DataFrame, webgl: bool) -> Non
         x=np.insert(x, at, np.nan), y=np.insert(y, at, np.nan), mode="lines",
         name=f"other runs ({ordered[f.RUN_ID].nunique()}, validation)", hoverinfo="skip",
         line={"color": BACKGROUND, "width": 1}, connectgaps=False))
+
+
+def background_points(runs: int) -> int:
+    """Points per background run: BACKGROUND_POINTS, fewer past BACKGROUND_BUDGET in all."""
+    return max(MIN_POINTS, min(BACKGROUND_POINTS, BACKGROUND_BUDGET // max(runs, 1)))
 
 
 def _mark_divergence(figure: go.Figure, picked: pd.DataFrame, epochs: pd.Series,

@@ -15,8 +15,8 @@ from analysis.pair_evidence import (
     Side,
     SideEvidence,
     only_wrong_in,
+    side,
     side_evidence,
-    sides,
     tested_picks,
 )
 from analysis.report import Comparison
@@ -40,15 +40,15 @@ class Verdict:
 def verdict(comparison: Comparison, at_odds: tuple[Side, Side] | None,
             predictions: Mapping[str, Predictions]) -> Verdict:
     """The answers, and why `at_odds` (`pair(comparison)`) disagree."""
-    chosen, known = tested_picks(comparison, predictions), sides(comparison)
-    answers = {goal: (known[pick.run_id].name, pick.reason) if pick else ("none", "nothing "
-                      "qualifies: no run logged both metrics as finite numbers.")
+    chosen = tested_picks(comparison, predictions)
+    nothing = ("none", "nothing qualifies: no run logged both metrics as finite numbers.")
+    answers = {goal: (side(comparison, pick.run_id).name, pick.reason) if pick else nothing
                for goal, pick in chosen.items()}
     same = {p.run_id for p in chosen.values() if p}
     if at_odds is None:
-        return Verdict(answers, _no_pair(known, same, comparison.groups is not None), [])
+        return Verdict(answers, _no_pair(comparison, same), [])
     high, low = at_odds
-    agreement = (f"Both objectives pick {known[next(iter(same))].name}. The strongest "
+    agreement = (f"Both objectives pick {side(comparison, next(iter(same))).name}. The strongest "
                  f"disagreement: {_values(high)}, overconfident, against {_values(low)}, "
                  "hedging." if len(same) == 1 else
                  f"Loss and accuracy pick differently: {_values(low)} has the lower loss, "
@@ -56,12 +56,12 @@ def verdict(comparison: Comparison, at_odds: tuple[Side, Side] | None,
     return Verdict(answers, agreement, _evidence(high, low, predictions))
 
 
-def _no_pair(known: Mapping[str, Side], picked: set[str], grouped: bool) -> str:
+def _no_pair(comparison: Comparison, picked: set[str]) -> str:
     if not picked:
         return "No run qualifies, so there is nothing to weigh."
-    what = "seed groups" if grouped else "runs"
-    return (f"Both objectives pick {known[next(iter(picked))].name}, and no two {what} put "
-            "loss and accuracy at odds.")
+    what = "seed groups" if comparison.groups is not None else "runs"
+    return (f"Both objectives pick {side(comparison, next(iter(picked))).name}, and no two "
+            f"{what} put loss and accuracy at odds.")
 
 
 def _values(side: Side) -> str:

@@ -1,7 +1,8 @@
+import numpy as np
 import pandas as pd
 
 from analysis import frames as f
-from dashboard.figures import curves_figure, plain
+from dashboard.figures import background_points, curves_figure, plain
 from dashboard.tradeoff_figure import QUADRANT_LABELS, tradeoff_figure
 
 CURVES = pd.DataFrame({
@@ -88,12 +89,12 @@ def test_log_scale_and_divergence_marks() -> None:
     assert list(mark.text) == ["&lt;img src=x onerror=alert(1)&gt;"]
 
 
-def many_runs(count: int) -> pd.DataFrame:
+def many_runs(count: int, epochs: int = 3) -> pd.DataFrame:
     """A `curves` frame with the dtypes the readers give (string columns, not object)."""
-    return pd.DataFrame([{f.RUN_ID: f"r{i:03d}", f.SPLIT: split, f.METRIC: "loss",
+    return pd.DataFrame([{f.RUN_ID: f"r{i:04d}", f.SPLIT: split, f.METRIC: "loss",
                           f.EPOCH: float(e), f.VALUE: 1.0 / (e + i + 1)}
-                         for i in range(count) for split in ("val", "train") for e in (1, 2, 3)]
-                        ).astype(f.CURVE_DTYPES)
+                         for i in range(count) for split in ("val", "train")
+                         for e in range(1, epochs + 1)]).astype(f.CURVE_DTYPES)
 
 
 def test_selected_runs_bold_and_on_top_the_others_faint() -> None:
@@ -104,12 +105,12 @@ def test_selected_runs_bold_and_on_top_the_others_faint() -> None:
 
 
 def test_crowded_experiments_draw_the_rest_as_one_trace() -> None:
-    figure = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", selected=["r007"],
+    figure = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", selected=["r0007"],
                            max_lines=24)
     background, *lines = figure.data
     assert background.type == "scatter" and background.name == "other runs (29, validation)"
     assert len(background.x) == 29 * 3 + 28  # a NaN gap between consecutive runs
-    assert {t.legendgroup for t in lines} == {"r007"}
+    assert {t.legendgroup for t in lines} == {"r0007"}
     few = curves_figure(many_runs(5), pd.Series(dtype="string"), "loss")
     assert all(t.type == "scatter" for t in few.data) and len(few.data) == 10
     webgl = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", webgl=True)
@@ -153,3 +154,10 @@ def test_curve_panels_have_no_legend_and_take_the_pages_colours() -> None:
 def test_train_curves_can_be_left_out() -> None:
     figure = curves_figure(CURVES, NAMES, "loss", train=False)
     assert all(t.name.endswith("(val)") for t in figure.data) and len(figure.data) == 2
+
+
+def test_a_large_background_shares_a_budget_of_points() -> None:
+    assert [background_points(n) for n in (30, 500, 1000, 10_000)] == [24, 24, 12, 8]
+    figure = curves_figure(many_runs(1000, epochs=40), pd.Series(dtype="string"), "loss")
+    drawn = np.isfinite(np.asarray(figure.data[0].x, dtype=float))  # the gaps are NaN
+    assert drawn.sum() == 1000 * 12  # each run's 40 epochs thinned to 12 points

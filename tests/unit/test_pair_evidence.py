@@ -10,7 +10,7 @@ import pytest
 
 from analysis import frames as f
 from analysis.calibration import Predictions, calibrated_loss
-from analysis.pair_evidence import needed_runs, only_wrong_in, pair, side_evidence, sides
+from analysis.pair_evidence import needed_runs, only_wrong_in, pair, side, side_evidence
 from analysis.report import Comparison, compare
 from dashboard.verdict_block import Verdict, verdict, verdict_block
 
@@ -56,7 +56,7 @@ def test_the_two_picks_form_the_pair_when_loss_and_accuracy_choose_differently()
 
 
 def test_one_sure_mistake_is_counted_with_its_share_of_the_loss_and_the_hedged_loss() -> None:
-    found = side_evidence(sides(compare(*frames(FOUR)))["sharp"], {"sharp": SHARP})
+    found = side_evidence(side(compare(*frames(FOUR)), "sharp"), {"sharp": SHARP})
     assert found is not None
     each = [-math.log(0.99)] * 9 + [-math.log(0.01)]
     assert found.confident_mistakes == 1 and found.n_val == 10 and found.runs == 1
