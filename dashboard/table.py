@@ -66,13 +66,21 @@ def column_defs(param_columns: list[str], children: bool = False) -> list[dict[s
     return columns + ([{"headerName": "params", "children": params}] if params else [])
 
 
+def review_statuses(runs: pd.DataFrame) -> pd.Series:
+    """Per run id its review status (chosen, shortlisted or rejected; an older Lossboard's
+    'selected' reads as chosen), NA if not reviewed."""
+    column = f.TAG_PREFIX + keys.TAG_REVIEW_STATUS
+    status = runs.set_index(f.RUN_ID).reindex(columns=[column])[column].astype("string")
+    return status.replace(keys.LEGACY_REVIEW_STATUSES)
+
+
 def review_text(runs: pd.DataFrame) -> pd.Series:
-    """Per run id: '<status>: <reason> (<reviewer>, <time>)', or None if not reviewed; the
-    status chosen, shortlisted or rejected (an older Lossboard's 'selected' reads as chosen)."""
-    columns = [f.TAG_PREFIX + name for name in keys.REVIEW_TAGS]
+    """Per run id: '<status>: <reason> (<reviewer>, <time>)', or None if not reviewed."""
+    columns = [f.TAG_PREFIX + name for name in (keys.TAG_REVIEW_REASON,
+                                                keys.TAG_REVIEW_REVIEWER, keys.TAG_REVIEW_TIME)]
     tags = runs.set_index(f.RUN_ID).reindex(columns=columns).astype("string")
-    status, reason, reviewer, time = (tags[c] for c in columns)
-    status = status.replace(keys.LEGACY_REVIEW_STATUSES)
+    status = review_statuses(runs)
+    reason, reviewer, time = (tags[c] for c in columns)
     text = (status + ": " + reason.fillna("") + " (" + reviewer.fillna("?") + ", "
             + time.fillna("?") + ")")
     return text.where(status.notna(), None)

@@ -5,6 +5,7 @@ front, the picks and the selection named, the majority-class baseline as a line.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,32 +34,38 @@ CORNERS = {HIGH_ACC_HIGH_LOSS: (1, 1, "right", "bottom"),
            HIGH_ACC_LOW_LOSS: (0, 1, "left", "bottom"),
            LOW_ACC_HIGH_LOSS: (1, 0, "right", "bottom")}
 NAMED_FRONT = 5  # a front of more runs than this is not named run by run
-# named points take turns around their point, so that two close ones do not overwrite
-LABEL_POSITIONS = ["top center", "bottom center", "middle right", "middle left"]
+# named points take turns above and below their point, so that two close ones do not overwrite;
+# near the left or right edge a name runs inwards, never over the axis's tick labels
+EDGE = 0.3  # of the loss range, from either side
 MIN_RUNS_FOR_QUADRANTS = 4  # fewer runs than this have no median worth splitting at
 KEY_COLOUR = "#888888"
 PICK = "star"
+# a reviewed run's outline: its status at a glance, its fill still the run's own colour
+REVIEW_OUTLINES = {"chosen": "#1a7f37", "shortlisted": "#d4a017", "rejected": "#cf222e"}
 
 
 def tradeoff_figure(table: pd.DataFrame, selected: Collection[str] = (),
                     pairs: Iterable[tuple[str, str]] = (), *,
                     colours: Mapping[str, str] | None = None,
                     picks: Mapping[str, str] | None = None, baseline: float | None = None,
-                    details: Mapping[str, str] | None = None) -> go.Figure:
+                    details: Mapping[str, str] | None = None,
+                    reviews: Mapping[str, str] | None = None) -> go.Figure:
     """The scatter of `table`'s candidates (a sweep's parent is not one). `picks`: run id ->
     what it wins ("lowest loss"), drawn as a star and named; `details`: run id -> the params
-    that tell it apart, shown on hover; `pairs` that disagree joined by a dotted line."""
+    that tell it apart, shown on hover; `reviews`: run id -> its review status, outlined in
+    that status's colour; `pairs` that disagree joined by a dotted line."""
     figure = go.Figure()
     known = table[table[f.CHILD_RUNS] == 0].dropna(subset=[f.FINAL_LOSS, f.FINAL_ACCURACY])
     colour = {**run_colours(known[f.RUN_ID]), **(colours or {})}
     split = len(known) >= MIN_RUNS_FOR_QUADRANTS
     _add_disagreements(figure, known.set_index(f.RUN_ID), pairs)
     groups = known.groupby(f.QUADRANT, sort=True) if split else [("", known)]
+    marks = Marks(set(selected), picks or {}, details or {}, reviews or {})
     for quadrant, rows in groups:
-        _add_points(figure, rows, str(quadrant), colour, set(selected), picks or {},
-                    details or {})
+        _add_points(figure, rows, str(quadrant), colour, marks)
+    _add_review_keys(figure, set(marks.reviews.values()))
     _add_front(figure, known[known[f.PARETO]].sort_values(f.FINAL_LOSS))
-    _add_names(figure, known, set(selected), picks or {})
+    _add_names(figure, known, marks.selected, marks.picks)
     _add_guides(figure, known, split, baseline)
     figure.update_layout(title="final validation loss vs accuracy (click a point to select "
                                "its run)", uirevision="tradeoff",
@@ -69,37 +76,63 @@ def tradeoff_figure(table: pd.DataFrame, selected: Collection[str] = (),
     return figure
 
 
-def _hover(rows: pd.DataFrame, label: str, details: Mapping[str, str]) -> list[str]:
+@dataclass(frozen=True)
+class Marks:
+    """What sets a point apart beyond its quadrant, by run id."""
+
+    selected: set[str]  # the page's selection: ringed
+    picks: Mapping[str, str]  # what it wins: a star
+    details: Mapping[str, str]  # the params that tell it apart: on hover
+    reviews: Mapping[str, str]  # its review status: the outline's colour
+
+
+def _hover(rows: pd.DataFrame, label: str, marks: Marks) -> list[str]:
     return [f"{plain(name)}<br>loss {loss:.4f} · accuracy {acc:.4f}"
-            + (f"<br>{plain(details[run])}" if details.get(run) else "")
+            + (f"<br>{plain(marks.details[run])}" if marks.details.get(run) else "")
             + (f"<br>{label}" if label else "")
+            + (f"<br>review: {marks.reviews[run]}" if run in marks.reviews else "")
             for run, name, loss, acc in zip(rows[f.RUN_ID], rows[f.RUN_NAME].fillna(rows[f.RUN_ID]),
                                             rows[f.FINAL_LOSS], rows[f.FINAL_ACCURACY],
                                             strict=True)]
 
 
 def _add_points(figure: go.Figure, rows: pd.DataFrame, quadrant: str,
-                colour: Mapping[str, str], chosen: set[str], picks: Mapping[str, str],
-                details: Mapping[str, str]) -> None:
-    """One quadrant's runs, each in its colour, the quadrant by shape (a pick: a star); its
-    key in the legend is the shape in grey."""
+                colour: Mapping[str, str], marks: Marks) -> None:
+    """One quadrant's runs, each in its colour, the quadrant by shape (a pick: a star), a
+    reviewed run outlined in its status's colour; its key in the legend is the shape in grey."""
     runs = rows[f.RUN_ID].astype(str).to_numpy()
-    ringed = np.isin(runs, list(chosen))
-    picked = np.isin(runs, list(picks))
+    ringed = np.isin(runs, list(marks.selected))
+    picked = np.isin(runs, list(marks.picks))
+    status = np.array([marks.reviews.get(r, "") for r in runs], dtype=object)
+    reviewed = status != ""
     symbol = QUADRANT_SYMBOLS.get(quadrant, "circle")
     label = QUADRANT_LABELS.get(quadrant, "")
     figure.add_trace(go.Scatter(
         x=rows[f.FINAL_LOSS].to_numpy(), y=rows[f.FINAL_ACCURACY].to_numpy(), mode="markers",
         name=label or "runs", customdata=runs, showlegend=False,
-        hovertext=_hover(rows, label, details), hovertemplate="%{hovertext}<extra></extra>",
+        hovertext=_hover(rows, label, marks), hovertemplate="%{hovertext}<extra></extra>",
         marker={"size": _one_or_each(np.where(picked, 18, np.where(ringed, 16, 11))),
                 "symbol": _one_or_each(np.where(picked, PICK, symbol)),
-                "opacity": _one_or_each(np.where(ringed | picked | (not chosen), 1.0, 0.35)),
-                "line": {"width": _one_or_each(np.where(ringed, 3, 0.5)), "color": "black"},
+                "opacity": _one_or_each(np.where(ringed | picked | (not marks.selected), 1.0,
+                                                 0.35)),
+                "line": {"width": _one_or_each(np.where(ringed, 3, np.where(reviewed, 2.5,
+                                                                            0.5))),
+                         "color": _one_or_each(np.array([REVIEW_OUTLINES.get(s, "black")
+                                                         for s in status]))},
                 "color": [colour.get(r, KEY_COLOUR) for r in runs]}))
     figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label or "runs",
                                 hoverinfo="skip", marker={"symbol": symbol, "size": 10,
                                                           "color": KEY_COLOUR}))
+
+
+def _add_review_keys(figure: go.Figure, statuses: set[str]) -> None:
+    """A legend key for each review status on the plot: a hollow ring in its colour."""
+    for status, outline in REVIEW_OUTLINES.items():
+        if status in statuses:
+            figure.add_trace(go.Scatter(
+                x=[None], y=[None], mode="markers", name=f"reviewed {status} (outline)",
+                hoverinfo="skip", marker={"symbol": "circle-open", "size": 11,
+                                          "color": outline, "line": {"width": 2.5}}))
 
 
 def _one_or_each(values: np.ndarray) -> Any:
@@ -130,10 +163,20 @@ def _add_names(figure: go.Figure, known: pd.DataFrame, chosen: set[str],
                                  strict=True)]
     figure.add_trace(go.Scatter(x=named[f.FINAL_LOSS].to_numpy(),
                                 y=named[f.FINAL_ACCURACY].to_numpy(), mode="text", text=text,
-                                textposition=[LABEL_POSITIONS[i % len(LABEL_POSITIONS)]
-                                              for i in range(len(named))],
+                                textposition=label_positions(named[f.FINAL_LOSS],
+                                                             known[f.FINAL_LOSS]),
                                 hoverinfo="skip", showlegend=False, cliponaxis=False,
                                 textfont={"size": 11}))
+
+
+def label_positions(x: pd.Series, every: pd.Series) -> list[str]:
+    """Where each name goes beside its point at `x` (among `every` point's x): alternately
+    above and below, to the right near the left edge, to the left near the right edge."""
+    low, high = float(every.min()), float(every.max())
+    span = (high - low) or 1.0
+    return [("top" if i % 2 == 0 else "bottom") + " "
+            + ("right" if (v - low) / span < EDGE else "left" if (high - v) / span < EDGE
+               else "center") for i, v in enumerate(x.astype(float))]
 
 
 def _add_guides(figure: go.Figure, known: pd.DataFrame, split: bool,

@@ -22,7 +22,7 @@ from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure,
 from dashboard.comparisons import ComparisonCache
 from dashboard.figures import curves_figure, run_colours
 from dashboard.state import MAX_SMOOTHING, ViewState
-from dashboard.table import column_defs, distinguishing_params, table_rows
+from dashboard.table import column_defs, distinguishing_params, review_statuses, table_rows
 from dashboard.tradeoff_figure import tradeoff_figure
 from dashboard.verdict_block import Verdict, verdict
 from tracking.predictions import with_predictions
@@ -144,7 +144,9 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         lines("accuracy", baseline=baseline),
         tradeoff_figure(table, selected, _pairs(comparison, selected), colours=colours,
                         picks=_wins(comparison), baseline=baseline,
-                        details=_details(runs, params)),
+                        details=_details(runs, params),
+                        reviews={str(r): str(s) for r, s in
+                                 review_statuses(runs).dropna().items()}),
         calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any())),
         table_rows(table, runs, params, colours), keys,

@@ -228,6 +228,23 @@ def test_the_picks_are_named_stars_that_select_their_run(
     assert front == ["skip"]
 
 
+NAMES_AND_TICKS = """
+const plot = document.querySelector('#tradeoff-scatter .js-plotly-plot');
+const right = Math.max(...Array.from(plot.querySelectorAll('.ytick text'))
+                       .map(t => t.getBoundingClientRect().right));
+return [right, Array.from(plot.querySelectorAll('.textpoint'))
+        .map(t => t.getBoundingClientRect().left)];
+"""
+
+
+def test_names_on_the_scatter_stay_clear_of_the_axis_labels(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """The picks sit at the left edge: their names ran left over the accuracy tick labels."""
+    open_dashboard(browser, demo_dashboard.uri)
+    ticks_end, names_start = browser.execute_script(NAMES_AND_TICKS)
+    assert names_start and min(names_start) > ticks_end, (ticks_end, names_start)
+
+
 def test_chart_toolbars_are_out_of_the_tab_order(browser: Any,
                                                  demo_dashboard: DashboardServer) -> None:
     """Tab walked through 10+ toolbar buttons per chart before reaching the table."""

@@ -12,6 +12,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from dashboard.tradeoff_figure import REVIEW_OUTLINES
 from tests.browser.page import (
     click_first_scatter_point,
     open_dashboard,
@@ -34,6 +35,20 @@ def message_after(browser: Any, element_id: str, expected: str) -> str:
     click(browser, element_id)
     return str(wait_until(browser, lambda d: expected in (t := text_of(d, "review-message"))
                           and t, what=expected))
+
+
+OUTLINE = """
+for (const t of document.querySelector('#tradeoff-scatter .js-plotly-plot')._fullData) {
+  const at = (t.customdata || []).indexOf(arguments[0]);
+  if (at >= 0) { const c = t.marker.line.color; return Array.isArray(c) ? c[at] : c; }
+}
+return null;
+"""
+
+
+def outline_of(browser: Any, run_id: str) -> str | None:
+    """The outline colour of the run's point on the trade-off scatter."""
+    return browser.execute_script(OUTLINE, run_id)  # type: ignore[no-any-return]
 
 
 def hover_tooltip(browser: Any, selector: str) -> Any:
@@ -70,6 +85,8 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
     tip = hover_tooltip(browser, review_cell)  # the whole review, however long, and as text
     assert tip.text.startswith(f"chosen: {REASON} (ana, 20")
     assert not tip.find_elements(By.TAG_NAME, "b")
+    assert wait_until(browser, lambda d: outline_of(d, run_id) == REVIEW_OUTLINES["chosen"],
+                      what="the chosen run's outline on the scatter")
 
     browser.find_element(By.ID, "model-name").send_keys("demo-classifier")
     said = message_after(browser, "promote", "Registered")  # the demo logs each run's model

@@ -2,8 +2,13 @@ import numpy as np
 import pandas as pd
 
 from analysis import frames as f
-from dashboard.figures import background_points, curves_figure, plain
-from dashboard.tradeoff_figure import QUADRANT_LABELS, tradeoff_figure
+from dashboard.figures import background_points, curves_figure, plain, run_colours
+from dashboard.tradeoff_figure import (
+    QUADRANT_LABELS,
+    REVIEW_OUTLINES,
+    label_positions,
+    tradeoff_figure,
+)
 
 CURVES = pd.DataFrame({
     f.RUN_ID: ["a", "a", "a", "a", "b", "b"],
@@ -161,3 +166,24 @@ def test_a_large_background_shares_a_budget_of_points() -> None:
     figure = curves_figure(many_runs(1000, epochs=40), pd.Series(dtype="string"), "loss")
     drawn = np.isfinite(np.asarray(figure.data[0].x, dtype=float))  # the gaps are NaN
     assert drawn.sum() == 1000 * 12  # each run's 40 epochs thinned to 12 points
+
+
+def test_a_reviewed_run_is_outlined_in_its_statuss_colour_and_says_so_on_hover() -> None:
+    figure = tradeoff_figure(TABLE, reviews={"a": "chosen", "c": "rejected"})
+    [points] = [t for t in figure.data if t.mode == "markers" and t.customdata is not None]
+    outline = dict(zip(points.customdata, zip(points.marker.line.color, points.marker.line.width,
+                                              strict=True), strict=True))
+    assert outline == {"a": (REVIEW_OUTLINES["chosen"], 2.5), "b": ("black", 0.5),
+                       "c": (REVIEW_OUTLINES["rejected"], 2.5)}
+    hover = dict(zip(points.customdata, points.hovertext, strict=True))
+    assert hover["a"].endswith("<br>review: chosen") and "review" not in hover["b"]
+    fills = dict(zip(points.customdata, points.marker.color, strict=True))
+    assert fills == {r: c for r, c in run_colours(TABLE["run_id"]).items()}  # fills unchanged
+    keys = [t.name for t in figure.data if t.name and t.name.startswith("reviewed")]
+    assert keys == ["reviewed chosen (outline)", "reviewed rejected (outline)"]
+
+
+def test_names_near_an_edge_run_inwards_and_close_ones_alternate() -> None:
+    every = pd.Series([0.1, 0.5, 0.9])
+    assert label_positions(pd.Series([0.1, 0.12, 0.5, 0.9]), every) == [
+        "top right", "bottom right", "top center", "bottom left"]
