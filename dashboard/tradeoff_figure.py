@@ -90,7 +90,7 @@ def _hover(rows: pd.DataFrame, label: str, marks: Marks) -> list[str]:
     return [f"{plain(name)}<br>loss {loss:.4f} · accuracy {acc:.4f}"
             + (f"<br>{plain(marks.details[run])}" if marks.details.get(run) else "")
             + (f"<br>{label}" if label else "")
-            + (f"<br>review: {marks.reviews[run]}" if run in marks.reviews else "")
+            + (f"<br>review: {plain(marks.reviews[run])}" if run in marks.reviews else "")
             for run, name, loss, acc in zip(rows[f.RUN_ID], rows[f.RUN_NAME].fillna(rows[f.RUN_ID]),
                                             rows[f.FINAL_LOSS], rows[f.FINAL_ACCURACY],
                                             strict=True)]

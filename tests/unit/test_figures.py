@@ -181,6 +181,11 @@ def test_a_reviewed_run_is_outlined_in_its_statuss_colour_and_says_so_on_hover()
     assert fills == {r: c for r, c in run_colours(TABLE["run_id"]).items()}  # fills unchanged
     keys = [t.name for t in figure.data if t.name and t.name.startswith("reviewed")]
     assert keys == ["reviewed chosen (outline)", "reviewed rejected (outline)"]
+    # a status is a tag anyone can set: shown as text, outlined in black when it is no known one
+    [odd] = [t for t in tradeoff_figure(TABLE, reviews={"b": "<b>x</b>"}).data
+             if t.mode == "markers" and t.customdata is not None]
+    assert odd.hovertext[1].endswith("review: &lt;b&gt;x&lt;/b&gt;")
+    assert odd.marker.line.color == "black"  # one outline colour for all: styled at once
 
 
 def test_names_near_an_edge_run_inwards_and_close_ones_alternate() -> None:
