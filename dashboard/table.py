@@ -23,13 +23,14 @@ TEXT = {"filter": "agTextColumnFilter"}
 GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
                                  "enableClickSelection": False},
                 "animateRows": False, "enableCellTextSelection": True, "tooltipShowDelay": 300,
+                "headerHeight": 36, "groupHeaderHeight": 26,  # two rows: the params heading
                 # `params.lr` is a column name, not a path into a nested `params` object
                 "suppressFieldDotNotation": True}
 # the run's line colour as a swatch: the table is the charts' legend
 RUN_SWATCH = {"function": "({borderLeft: '8px solid ' + params.data.colour})"}
 
 RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
-    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 240, "cellStyle": RUN_SWATCH}),
+    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 280, "cellStyle": RUN_SWATCH}),
     (f.STATUS, "status", TEXT),
     ("parent", "parent run", TEXT),  # shown only when some run is a sweep's child
     ("review", "review", {**TEXT, "minWidth": 260, "tooltipField": "review"}),  # whole on hover

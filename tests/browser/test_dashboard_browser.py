@@ -153,6 +153,10 @@ def test_param_columns_show_their_values_under_distinct_headings(
         "return dash_ag_grid.getApi('runs-table').getColumns()"
         ".map(c => c.getColDef().headerName)")
     assert len(headers) == len(set(headers)) and "epochs trained" in headers
+    # the params heading adds a row above every column's: both kept short (they took 96 px)
+    header = browser.execute_script("return document.querySelector('#runs-table .ag-header')"
+                                    ".getBoundingClientRect().height")
+    assert header <= 64, header
 
 
 def test_a_link_keeps_smoothing_log_scale_and_the_train_switch(
