@@ -5,6 +5,7 @@ draws; the experiment list refreshes while the page stays open."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
@@ -15,6 +16,7 @@ from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, checked_link, next_state, option_names
 from dashboard.verdict_block import verdict_block
 from dashboard.views import bounded_wait, empty_view, experiment_view
+from dashboard.zoom import PANELS, zoomed
 from tracking.reader import ReaderError, RunReader
 
 SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
@@ -44,21 +46,32 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         names, _ = experiment_names(reader)
         return names or no_update
 
-    @app.callback(*[Output(i, p) for i, p in SYNCED], Output(ids.LINK_MESSAGE, "children"),
-                  Input(ids.URL, "search"), Input(ids.EXPERIMENT, "value"),
-                  Input(ids.OBJECTIVE, "value"), Input(ids.LOSS_KEY, "value"),
-                  Input(ids.ACCURACY_KEY, "value"), Input(ids.RUNS_TABLE, "selectedRows"),
-                  Input(ids.TRADEOFF, "clickData"), Input(ids.SMOOTHING, "value"),
-                  Input(ids.LOSS_SCALE, "value"), Input(ids.TRAIN_CURVES, "value"),
-                  State(ids.SELECTION, "data"), State(ids.EXPERIMENT, "options"))
+    @app.callback(
+        output=[*[Output(i, p) for i, p in SYNCED], Output(ids.LINK_MESSAGE, "children")],
+        inputs={"search": Input(ids.URL, "search"), "experiment": Input(ids.EXPERIMENT, "value"),
+                "objective": Input(ids.OBJECTIVE, "value"),
+                "loss_key": Input(ids.LOSS_KEY, "value"),
+                "accuracy_key": Input(ids.ACCURACY_KEY, "value"),
+                "rows": Input(ids.RUNS_TABLE, "selectedRows"),
+                "click": Input(ids.TRADEOFF, "clickData"),
+                "zooms": {graph: Input(graph, "relayoutData") for graph in PANELS},
+                "smoothing": Input(ids.SMOOTHING, "value"),
+                "scale": Input(ids.LOSS_SCALE, "value"), "train": Input(ids.TRAIN_CURVES, "value"),
+                "selected": State(ids.SELECTION, "data"),
+                "options": State(ids.EXPERIMENT, "options")})
     def sync(search: Any, experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any,
-             rows: Any, click: Any, smoothing: Any, scale: Any, train: Any,
-             selected: Any, options: Any) -> list[Any]:
-        current = ViewState.from_inputs(experiment, objective, selected, loss_key,
-                                        accuracy_key)[0].with_controls(smoothing, scale, train)
+             rows: Any, click: Any, zooms: dict[str, Any], smoothing: Any, scale: Any,
+             train: Any, selected: Any, options: Any) -> list[Any]:
+        current = replace(ViewState.from_inputs(experiment, objective, selected, loss_key,
+                                                accuracy_key)[0].with_controls(smoothing, scale,
+                                                                               train),
+                          zoom=ViewState.from_query(search).zoom)
         trigger = ctx.triggered_id
-        event = {ids.RUNS_TABLE: rows, ids.TRADEOFF: click}.get(trigger)
-        new = next_state(current, trigger, search, event)
+        if any(prop.endswith(".relayoutData") for prop in ctx.triggered_prop_ids):
+            new = replace(current, zoom=zoomed(current.zoom, trigger, zooms.get(trigger)))
+        else:
+            event = {ids.RUNS_TABLE: rows, ids.TRADEOFF: click}.get(trigger)
+            new = next_state(current, trigger, search, event)
         note: Any = "" if trigger == ids.EXPERIMENT else no_update  # a new pick: link said
         if trigger in (None, ids.URL):  # a link: a name the store lacks is said, not dropped
             new, note = checked_link(new, option_names(options), current.experiment)
@@ -82,12 +95,14 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                   Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
                   Input(ids.SELECTION, "data"), Input(ids.SMOOTHING, "value"),
                   Input(ids.LOSS_SCALE, "value"), Input(ids.REFRESH, "n_intervals"),
-                  Input(ids.REVIEW_VERSION, "data"), Input(ids.TRAIN_CURVES, "value"))
+                  Input(ids.REVIEW_VERSION, "data"), Input(ids.TRAIN_CURVES, "value"),
+                  State(ids.URL, "search"))  # the zoom: kept in the URL, drawn, not redrawn
     def show(experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any, selected: Any,
              smoothing: Any, scale: Any, _tick: Any, _reviewed: Any,
-             train: Any) -> tuple[Any, ...]:
+             train: Any, search: Any) -> tuple[Any, ...]:
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                accuracy_key)
+        state = replace(state, zoom=ViewState.from_query(search).zoom)
         curves = state.with_controls(smoothing, scale, train)  # a forged smoothing is said below
         try:
             view = empty_view(problem) if problem else experiment_view(

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode
 from analysis import frames as f
 from analysis.tradeoff import OBJECTIVES
 from dashboard import ids
+from dashboard.zoom import Zoom, without, zoom_from_query, zoom_query
 
 MAX_TEXT = 500
 MAX_SELECTED = 1000
@@ -30,6 +31,7 @@ class ViewState:
     smoothing: float = 0.0  # the curves' exponential smoothing, 0 to MAX_SMOOTHING
     log_loss: bool = False
     train: bool = True  # train curves drawn beside the validation ones
+    zoom: Zoom = ()  # each chart's axis ranges the user zoomed to (dashboard.zoom)
 
     def to_query(self) -> str:
         """`?experiment=...&objective=...`: only what differs from a fresh page."""
@@ -37,7 +39,8 @@ class ViewState:
                  "selected": ",".join(self.selected), "loss_key": self.loss_key,
                  "accuracy_key": self.accuracy_key,
                  "smoothing": f"{self.smoothing:g}" if self.smoothing else "",
-                 "scale": "log" if self.log_loss else "", "train": "" if self.train else "off"}
+                 "scale": "log" if self.log_loss else "", "train": "" if self.train else "off",
+                 **zoom_query(self.zoom)}
         kept = {k: v for k, v in parts.items() if v and not (k == "objective" and v == "loss")}
         return "?" + urlencode(kept) if kept else ""
 
@@ -62,7 +65,8 @@ class ViewState:
                    loss_key=text_or_none(first.get("loss_key")),
                    accuracy_key=text_or_none(first.get("accuracy_key")),
                    smoothing=smoothing_or_none(first.get("smoothing")) or 0.0,
-                   log_loss=first.get("scale") == "log", train=first.get("train") != "off")
+                   log_loss=first.get("scale") == "log", train=first.get("train") != "off",
+                   zoom=zoom_from_query(first))
 
     @classmethod
     def from_inputs(cls, experiment: object, objective: object, selected: object = (),
@@ -148,6 +152,10 @@ def next_state(current: ViewState, trigger: object, search: object,
     if trigger is None or trigger == ids.URL:  # page load, or back/forward in the browser
         linked = ViewState.from_query(search)
         return linked if linked.experiment else replace(linked, experiment=current.experiment)
+    if trigger == ids.LOSS_SCALE:  # a log range means nothing on a linear axis, and back
+        return replace(current, zoom=without(current.zoom, ("loss_y",)))
+    if trigger in (ids.LOSS_KEY, ids.ACCURACY_KEY):  # other values: every panel rescales
+        return replace(current, zoom=())
     if trigger == ids.EXPERIMENT:  # a new experiment: a new selection, the same way of looking
         return ViewState(current.experiment, current.objective, smoothing=current.smoothing,
                          log_loss=current.log_loss, train=current.train)

@@ -25,6 +25,7 @@ from dashboard.state import MAX_SMOOTHING, ViewState
 from dashboard.table import column_defs, distinguishing_params, review_statuses, table_rows
 from dashboard.tradeoff_figure import tradeoff_figure
 from dashboard.verdict_block import Verdict, verdict
+from dashboard.zoom import axis_ranges
 from tracking.predictions import with_predictions
 from tracking.reader import ReaderError, RunReader, StoreUnreachable
 from tracking.retry import single_attempt
@@ -139,14 +140,15 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     found = verdict(comparison, at_odds, predictions if isinstance(predictions, dict) else {})
     lines = partial(curves_figure, curves, names, selected=selected, webgl=options.webgl,
                     colours=colours, train=options.train)
+    zoom = partial(axis_ranges, state.zoom)  # where the link or the user zoomed each chart
     return View(
-        lines("loss", log_y=options.log_loss, divergence=divergence),
-        lines("accuracy", baseline=baseline),
+        lines("loss", log_y=options.log_loss, divergence=divergence).update_layout(
+            **zoom("loss")),
+        lines("accuracy", baseline=baseline).update_layout(**zoom("accuracy")),
         tradeoff_figure(table, selected, _pairs(comparison, selected), colours=colours,
                         picks=_wins(comparison), baseline=baseline,
-                        details=_details(runs, params),
-                        reviews={str(r): str(s) for r, s in
-                                 review_statuses(runs).dropna().items()}),
+                        details=_details(runs, params), reviews=_reviews(runs)
+                        ).update_layout(**zoom("tradeoff")),
         calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any())),
         table_rows(table, runs, params, colours), keys,
@@ -203,6 +205,11 @@ def _details(runs: pd.DataFrame, params: list[str]) -> dict[str, str]:
         return {str(run): "" for run in values.index}
     return {str(run): ", ".join(filter(None, each))
             for run, each in zip(values.index, zip(*named, strict=True), strict=True)}
+
+
+def _reviews(runs: pd.DataFrame) -> dict[str, str]:
+    """Run id -> its review status, for the reviewed runs."""
+    return {str(r): str(s) for r, s in review_statuses(runs).dropna().items()}
 
 
 def _pairs(comparison: Comparison, selected: list[str]) -> list[tuple[str, str]]:

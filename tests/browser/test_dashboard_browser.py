@@ -176,6 +176,36 @@ def test_a_link_keeps_smoothing_log_scale_and_the_train_switch(
     assert (kept["smoothing"], kept["scale"], kept["train"]) == (["0.5"], ["log"], ["off"])
 
 
+RANGE = ("const g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+         " return g && g._fullLayout && g._fullLayout[arguments[1]] ?"
+         " g._fullLayout[arguments[1]].range : null")
+
+
+def zoom_until(browser: Any, graph: str, update: dict[str, Any], done: Any, what: str) -> None:
+    """Zoom `graph` as a drag or a double-click reports it, again until `done`: a redraw that
+    lands at the same moment can swallow the first report."""
+    wait_until(browser, lambda d: done(d) or d.execute_script(
+        "const g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+        " if (g && g._fullLayout) Plotly.relayout(g, arguments[1]); return false;",
+        graph, update), what=what)
+
+
+def test_the_zoom_is_kept_in_the_link_and_a_link_opens_zoomed(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    open_dashboard(browser, f"{demo_dashboard.uri}/?experiment=lossboard-demo&loss_x=10,40")
+    assert browser.execute_script(RANGE, "loss-curves", "xaxis") == [10, 40]
+    assert browser.execute_script(RANGE, "accuracy-curves", "xaxis")[0] < 5  # its own zoom
+    zoom_until(browser, "tradeoff-scatter", {"xaxis.range[0]": 0.05, "xaxis.range[1]": 0.25},
+               lambda d: query(d).get("tradeoff_x") == ["0.05,0.25"],
+               what="the scatter's zoom in the URL")
+    zoom_until(browser, "loss-curves", {"xaxis.autorange": True},  # a double-click
+               lambda d: "loss_x" not in query(d), what="loss_x gone from the URL")
+    assert query(browser)["tradeoff_x"] == ["0.05,0.25"]
+    browser.refresh()  # the link as it now stands opens the same zoom
+    wait_until(browser, lambda d: d.execute_script(RANGE, "tradeoff-scatter", "xaxis")
+               == [0.05, 0.25], what="the scatter opened zoomed")
+
+
 def test_a_link_to_an_unknown_experiment_says_so_and_keeps_the_rest(
         browser: Any, demo_dashboard: DashboardServer) -> None:
     open_dashboard(browser, f"{demo_dashboard.uri}/?experiment=nope&objective=accuracy"

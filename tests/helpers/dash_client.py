@@ -71,6 +71,9 @@ def text(component: Any) -> str:
     return ""
 
 
+SHOW_STATE = [(ids.URL, "search", "")]  # the link the page was opened with: its zoom
+
+
 def show_inputs(experiment: object, objective: object = "loss", smoothing: object = 0,
                 scale: Any = (), selected: Any = (), loss_key: object = None,
                 accuracy_key: object = None) -> list[tuple[str, str, Any]]:

@@ -16,7 +16,7 @@ import requests
 from dashboard import ids
 from dashboard.auth import hash_password
 from tests.helpers.compose import ROOT
-from tests.helpers.dash_client import SHOW_OUTPUTS, call, press, show_inputs
+from tests.helpers.dash_client import SHOW_OUTPUTS, SHOW_STATE, call, press, show_inputs
 from tests.helpers.stores import POSTGRES_URL
 
 ADMIN = "admin"
@@ -93,7 +93,7 @@ class _Answer:
 
 def show(client: HttpClient, experiment: str = EXPERIMENT) -> dict[str, Any]:
     """What the page's main callback answers for `experiment`, nothing selected."""
-    return call(client, SHOW_OUTPUTS, show_inputs(experiment))
+    return call(client, SHOW_OUTPUTS, show_inputs(experiment), SHOW_STATE)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from dashboard import ids
 from dashboard.app import create_app, redact
 from dashboard.cli import main
 from dashboard.settings import DashboardSettings
-from tests.helpers.dash_client import SHOW_OUTPUTS, by_id, call, payload, show_inputs
+from tests.helpers.dash_client import SHOW_OUTPUTS, SHOW_STATE, by_id, call, payload, show_inputs
 from tests.helpers.demo import DemoStore
 from tests.helpers.mlflow_server import MlflowServer, free_port
 from tests.helpers.stores import EXPERIMENT, write_awkward_experiment
@@ -32,7 +32,7 @@ def update(client: Any, experiment: object, objective: object, smoothing: object
            accuracy_key: object = None) -> dict[str, Any]:
     """What the `show` callback answers, through Dash's real endpoint."""
     shown = call(client, SHOW_OUTPUTS, show_inputs(experiment, objective, smoothing, scale,
-                                                   selected, loss_key, accuracy_key))
+                                                   selected, loss_key, accuracy_key), SHOW_STATE)
     return {i: shown[f"{i}.{p}"] for i, p in reversed(SHOW_OUTPUTS)
             if f"{i}.{p}" in shown} | shown
 

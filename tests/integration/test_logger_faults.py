@@ -291,7 +291,7 @@ def test_a_sigkilled_run_is_shown_stalled_and_stops_the_refresh(
     from dashboard import ids
     from dashboard.app import create_app
     from dashboard.settings import DashboardSettings
-    from tests.helpers.dash_client import SHOW_OUTPUTS, call, show_inputs
+    from tests.helpers.dash_client import SHOW_OUTPUTS, SHOW_STATE, call, show_inputs
     from tracking.cache import CachedReader
     from tracking.open import open_reader
 
@@ -311,7 +311,7 @@ def test_a_sigkilled_run_is_shown_stalled_and_stops_the_refresh(
     def shown(stalled_seconds: float) -> dict[str, object]:
         settings = DashboardSettings(sqlite_uri, stalled_seconds=stalled_seconds)
         page = create_app(settings, CachedReader(open_reader(sqlite_uri))).server.test_client()
-        return call(page, SHOW_OUTPUTS, show_inputs("term"))
+        return call(page, SHOW_OUTPUTS, show_inputs("term"), SHOW_STATE)
 
     live = shown(3600)
     assert live[f"{ids.REFRESH}.disabled"] is False

@@ -14,7 +14,7 @@ from dashboard import ids
 from dashboard.app import create_app
 from dashboard.cli import main
 from dashboard.settings import DashboardSettings
-from tests.helpers.dash_client import SHOW_OUTPUTS, call, press, show_inputs
+from tests.helpers.dash_client import SHOW_OUTPUTS, SHOW_STATE, call, press, show_inputs
 from tests.helpers.fixture_stores import (
     MARIADB_DUMPS,
     POSTGRES_DUMPS,
@@ -91,7 +91,7 @@ def test_compare_the_page_and_a_refused_review_leave_the_store_as_it_was(
 
     client = create_app(DashboardSettings(uri), CachedReader(open_reader(uri))).server.test_client()
     assert client.get("/").status_code == 200
-    shown = call(client, SHOW_OUTPUTS, show_inputs(SWEEP))
+    shown = call(client, SHOW_OUTPUTS, show_inputs(SWEEP), SHOW_STATE)
     message = shown[f"{ids.MESSAGE}.children"] or ""  # a run left RUNNING: stalled by now
     assert message == "" or message.startswith("1 RUNNING run(s) logged nothing for over")
     assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) > 10
