@@ -23,6 +23,7 @@ from analysis import frames as f
 GROUP: Final = f.GROUP
 SEPARATORS: Final = "-_. /:="
 SEED_NAME: Final = re.compile(r"(?:random[-_]?)?seed|random[-_]state|.+[-_]seed", re.IGNORECASE)
+GROUP_ID: Final = re.compile(r"g-[0-9a-f]{8}")
 MEASURES: Final = [f.FINAL_LOSS, f.FINAL_ACCURACY, f.BEST_LOSS, f.BEST_ACCURACY]
 
 
@@ -158,3 +159,16 @@ def group_curves(curves: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     keys = [GROUP, f.SPLIT, f.METRIC, f.EPOCH]
     stats = frame.groupby(keys, observed=True)[f.VALUE].agg(["mean", "std", "count"])
     return stats.rename(columns={"count": "n"}).reset_index().astype({"n": np.int64})
+
+
+def mean_curves(curves: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """The groups' curves shaped like runs' (`run_id` = the group id, `value` = the mean over
+    its seeds), with `std` and `n` per epoch: the lines and bands the page draws per group."""
+    stats = group_curves(curves, groups)
+    return stats.rename(columns={GROUP: f.RUN_ID, "mean": f.VALUE})[
+        [f.RUN_ID, f.SPLIT, f.METRIC, f.EPOCH, f.VALUE, "std", "n"]]
+
+
+def is_group_id(text: str) -> bool:
+    """Whether `text` has the shape of a group id ("g-" and 8 hex digits), not a run id's."""
+    return GROUP_ID.fullmatch(text) is not None

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
+from plotly.colors import convert_colors_to_same_type, qualitative, unlabel_rgb
 
 from analysis import frames as f
 from analysis.series import thin
@@ -21,6 +21,8 @@ BACKGROUND_POINTS = 24  # per background run: its shape, not its detail (measure
 # points cut a 1000-run page's callback answer from 1.7 to 1.0 MB and its first paint by ~0.4 s)
 BACKGROUND_BUDGET = 12_000  # points in all: past 500 runs each gets fewer, down to MIN_POINTS
 MIN_POINTS = 8
+SPREAD = "std"  # a seed group's standard deviation beside its mean, per epoch
+BAND_ALPHA = 0.18
 
 
 def plain(text: object) -> str:
@@ -79,13 +81,40 @@ def _emphasis(run_id: str, chosen: list[str]) -> str:
 
 def _add_run_lines(figure: go.Figure, points: pd.DataFrame, run_id: str, name: str,
                    colour: str, emphasis: str) -> None:
+    """A run's (or a seed group's mean) line per split; a group's validation line in a band of
+    one standard deviation over its seeds (`std` beside the mean)."""
     width, opacity = {"normal": (2, 1.0), "bold": (4, 1.0), "faint": (1, 0.25)}[emphasis]
     for split, line in points.groupby(f.SPLIT, sort=True):
+        spread = SPREAD in line and bool(line[SPREAD].notna().any())
+        if spread and split == "val":
+            _add_band(figure, line, colour, opacity)
         figure.add_trace(go.Scatter(
             x=line[f.EPOCH].to_numpy(), y=line[f.VALUE].to_numpy(), mode="lines",
             name=f"{name} ({split})", legendgroup=run_id, opacity=opacity,
-            hovertemplate=f"{name} ({split})<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+            customdata=line[SPREAD].to_numpy() if spread else None,
+            hovertemplate=f"{name} ({split})<br>epoch %{{x}}: %{{y:.4f}}"
+                          + (" ± %{customdata:.4f} (mean ± sd over seeds)" if spread else "")
+                          + "<extra></extra>",
             line={"dash": SPLIT_DASH.get(str(split), "dot"), "color": colour, "width": width}))
+
+
+def _add_band(figure: go.Figure, line: pd.DataFrame, colour: str, opacity: float) -> None:
+    """mean ± std as one filled outline (up the top edge, back along the bottom), under the
+    line, taking no hover or click."""
+    known = line[line[SPREAD].notna()]
+    x = known[f.EPOCH].to_numpy()
+    upper = (known[f.VALUE] + known[SPREAD]).to_numpy()
+    lower = (known[f.VALUE] - known[SPREAD]).to_numpy()
+    figure.add_trace(go.Scatter(
+        x=np.concatenate([x, x[::-1]]), y=np.concatenate([upper, lower[::-1]]), mode="lines",
+        fill="toself", fillcolor=translucent(colour, BAND_ALPHA * opacity), hoverinfo="skip",
+        line={"width": 0}, name="± 1 sd over seeds", showlegend=False))
+
+
+def translucent(colour: str, alpha: float) -> str:
+    """`#1f77b4` or `rgb(...)` as `rgba(r, g, b, alpha)`."""
+    red, green, blue = unlabel_rgb(convert_colors_to_same_type(colour, "rgb")[0][0])
+    return f"rgba({red:g}, {green:g}, {blue:g}, {alpha:g})"
 
 
 def _add_background(figure: go.Figure, points: pd.DataFrame, webgl: bool) -> None:

@@ -33,6 +33,10 @@ def controls(names: list[str]) -> html.Div:
             dcc.RadioItems(id=ids.OBJECTIVE, value="loss", inline=True, options=[
                 {"label": " loss (probabilities close to the truth)", "value": "loss"},
                 {"label": " accuracy (argmax hits)", "value": "accuracy"}]),
+            html.Label("Show", htmlFor=ids.GROUPING),
+            dcc.RadioItems(id=ids.GROUPING, value="runs", inline=True, options=[
+                {"label": " each run", "value": "runs"},
+                {"label": " seed groups (mean ± sd)", "value": "groups"}]),
         ], style=ROW),
         html.Div([
             html.Label("Loss key", htmlFor=ids.LOSS_KEY),
@@ -74,6 +78,7 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.SELECTION, data=[]),
+        dcc.Store(id=ids.OPEN_GROUPS, data=[]),
         dcc.Interval(id=ids.REFRESH, interval=refresh_ms, disabled=True),
         dcc.Interval(id=ids.EXPERIMENT_LIST_REFRESH, interval=EXPERIMENT_LIST_MS),
         header(user),

@@ -8,7 +8,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.comparisons import ComparisonCache
@@ -22,7 +22,7 @@ from tracking.reader import ReaderError, RunReader
 SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
           (ids.LOSS_KEY, "value"), (ids.ACCURACY_KEY, "value"), (ids.SELECTION, "data"),
           (ids.SMOOTHING, "value"), (ids.LOSS_SCALE, "value"), (ids.TRAIN_CURVES, "value"),
-          (ids.RUNS_TABLE, "selectedRows")]
+          (ids.GROUPING, "value"), (ids.RUNS_TABLE, "selectedRows")]
 log = logging.getLogger("lossboard.dashboard")
 
 
@@ -38,6 +38,11 @@ def experiment_names(reader: RunReader) -> tuple[list[str], str]:
 def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
              settings: DashboardSettings) -> None:
     """`sync`, `show` and the experiment list's refresh on `app`."""
+
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # a click on a seed group's name opens it (assets/groups.js)
+        ClientsideFunction("lossboard", "toggleGroup"), Output(ids.OPEN_GROUPS, "data"),
+        Input(ids.RUNS_TABLE, "cellClicked"), State(ids.RUNS_TABLE, "id"),
+        prevent_initial_call=True)
 
     @app.callback(Output(ids.EXPERIMENT, "options"),
                   Input(ids.EXPERIMENT_LIST_REFRESH, "n_intervals"), prevent_initial_call=True)
@@ -57,14 +62,14 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                 "zooms": {graph: Input(graph, "relayoutData") for graph in PANELS},
                 "smoothing": Input(ids.SMOOTHING, "value"),
                 "scale": Input(ids.LOSS_SCALE, "value"), "train": Input(ids.TRAIN_CURVES, "value"),
-                "selected": State(ids.SELECTION, "data"),
+                "grouping": Input(ids.GROUPING, "value"), "selected": State(ids.SELECTION, "data"),
                 "options": State(ids.EXPERIMENT, "options")})
     def sync(search: Any, experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any,
              rows: Any, click: Any, zooms: dict[str, Any], smoothing: Any, scale: Any,
-             train: Any, selected: Any, options: Any) -> list[Any]:
+             train: Any, grouping: Any, selected: Any, options: Any) -> list[Any]:
         current = replace(ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                 accuracy_key)[0].with_controls(smoothing, scale,
-                                                                               train),
+                                                                               train, grouping),
                           zoom=ViewState.from_query(search).zoom)
         trigger = ctx.triggered_id
         if any(prop.endswith(".relayoutData") for prop in ctx.triggered_prop_ids):
@@ -76,7 +81,7 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         if trigger in (None, ids.URL):  # a link: a name the store lacks is said, not dropped
             new, note = checked_link(new, option_names(options), current.experiment)
         before = [search, experiment, objective, loss_key, accuracy_key, list(current.selected),
-                  smoothing, scale, train]
+                  smoothing, scale, train, grouping]
         after = [new.to_query(), new.experiment, new.objective, new.loss_key, new.accuracy_key,
                  list(new.selected), *new.controls()]
         changed = [a if a != b else no_update for a, b in zip(after, before, strict=True)]
@@ -96,13 +101,15 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                   Input(ids.SELECTION, "data"), Input(ids.SMOOTHING, "value"),
                   Input(ids.LOSS_SCALE, "value"), Input(ids.REFRESH, "n_intervals"),
                   Input(ids.REVIEW_VERSION, "data"), Input(ids.TRAIN_CURVES, "value"),
+                  Input(ids.GROUPING, "value"),
                   State(ids.URL, "search"))  # the zoom: kept in the URL, drawn, not redrawn
     def show(experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any, selected: Any,
              smoothing: Any, scale: Any, _tick: Any, _reviewed: Any,
-             train: Any, search: Any) -> tuple[Any, ...]:
+             train: Any, grouping: Any, search: Any) -> tuple[Any, ...]:
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                accuracy_key)
-        state = replace(state, zoom=ViewState.from_query(search).zoom)
+        state = replace(state, zoom=ViewState.from_query(search).zoom,
+                        grouped=grouping == "groups")
         curves = state.with_controls(smoothing, scale, train)  # a forged smoothing is said below
         try:
             view = empty_view(problem) if problem else experiment_view(

@@ -11,6 +11,7 @@ from typing import Protocol
 from dash import dcc, html
 
 from analysis import frames as f
+from analysis.seed_groups import is_group_id
 from dashboard import ids
 from dashboard.auth import User
 from dashboard.state import ViewState
@@ -81,11 +82,14 @@ def act(action: object, reviews: Reviews, reader: RunReader, state: ViewState,
     """Do `action` (a button id) for the selected runs of the state's experiment; say what
     happened, or why nothing did."""
     if not state.selected or state.experiment is None:
-        return "Select a run first (in the table, on the scatter or in a legend)."
+        return "Select a run first (in the table or on the scatter)."
     try:
         known = set(reader.read_runs(state.experiment).runs[f.RUN_ID])
     except ReaderError as error:
         return str(error)
+    if any(is_group_id(r) for r in set(state.selected) - known):
+        return ("Reviews mark runs, not seed groups: open the group in the table (click its "
+                "name) and tick its runs; nothing was written.")
     if not set(state.selected) <= known:
         return "The selection holds runs that are not in this experiment; nothing was written."
     try:

@@ -31,6 +31,7 @@ class ViewState:
     smoothing: float = 0.0  # the curves' exponential smoothing, 0 to MAX_SMOOTHING
     log_loss: bool = False
     train: bool = True  # train curves drawn beside the validation ones
+    grouped: bool = False  # one line, point and row per seed group rather than per run
     zoom: Zoom = ()  # each chart's axis ranges the user zoomed to (dashboard.zoom)
 
     def to_query(self) -> str:
@@ -40,19 +41,24 @@ class ViewState:
                  "accuracy_key": self.accuracy_key,
                  "smoothing": f"{self.smoothing:g}" if self.smoothing else "",
                  "scale": "log" if self.log_loss else "", "train": "" if self.train else "off",
+                 "view": "groups" if self.grouped else "",
                  **zoom_query(self.zoom)}
         kept = {k: v for k, v in parts.items() if v and not (k == "objective" and v == "loss")}
         return "?" + urlencode(kept) if kept else ""
 
-    def with_controls(self, smoothing: object, scale: object, train: object) -> ViewState:
-        """The curve controls' values (a slider and two checklists) taken in where valid."""
+    def with_controls(self, smoothing: object, scale: object, train: object,
+                      grouping: object = "runs") -> ViewState:
+        """The view controls' values (a slider, two checklists, the runs/groups switch) taken
+        in where valid."""
         return replace(self, smoothing=smoothing_or_none(smoothing) or 0.0,
                        log_loss=isinstance(scale, list) and "log" in scale,
-                       train=not isinstance(train, list) or "train" in train)
+                       train=not isinstance(train, list) or "train" in train,
+                       grouped=grouping == "groups")
 
-    def controls(self) -> tuple[float, list[str], list[str]]:
-        """The slider's and the checklists' values for this state."""
-        return self.smoothing, ["log"] if self.log_loss else [], ["train"] if self.train else []
+    def controls(self) -> tuple[float, list[str], list[str], str]:
+        """The slider's, the checklists' and the switch's values for this state."""
+        return (self.smoothing, ["log"] if self.log_loss else [],
+                ["train"] if self.train else [], "groups" if self.grouped else "runs")
 
     @classmethod
     def from_query(cls, search: object) -> ViewState:
@@ -66,6 +72,7 @@ class ViewState:
                    accuracy_key=text_or_none(first.get("accuracy_key")),
                    smoothing=smoothing_or_none(first.get("smoothing")) or 0.0,
                    log_loss=first.get("scale") == "log", train=first.get("train") != "off",
+                   grouped=first.get("view") == "groups",
                    zoom=zoom_from_query(first))
 
     @classmethod
@@ -158,7 +165,8 @@ def next_state(current: ViewState, trigger: object, search: object,
         return replace(current, zoom=())
     if trigger == ids.EXPERIMENT:  # a new experiment: a new selection, the same way of looking
         return ViewState(current.experiment, current.objective, smoothing=current.smoothing,
-                         log_loss=current.log_loss, train=current.train)
+                         log_loss=current.log_loss, train=current.train,
+                         grouped=current.grouped)
     if trigger == ids.RUNS_TABLE:
         rows = event if isinstance(event, list) else []
         return replace(current, selected=run_ids(

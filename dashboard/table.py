@@ -15,13 +15,17 @@ from analysis.report import json_value
 from tracking import keys
 
 MAX_PARAM_COLUMNS = 8
-FOUR_DECIMALS = "params.value == null ? '' : d3.format('.4f')(params.value)"
+# the grid's functions are in assets/groups.js: four decimals (a group's "mean ± sd"), a group's
+# name with its open/closed mark, a group's runs hidden until it is opened and kept under it
 NUMBER = {"type": "numericColumn", "filter": "agNumberColumnFilter",
-          "valueFormatter": {"function": FOUR_DECIMALS}}
+          "valueFormatter": {"function": "lossboardNumber(params)"}}
 WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
 TEXT = {"filter": "agTextColumnFilter"}
 GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
-                                 "enableClickSelection": False},
+                                 "enableClickSelection": False, "selectAll": "filtered"},
+                "isExternalFilterPresent": {"function": "lossboardFiltering()"},
+                "doesExternalFilterPass": {"function": "lossboardShown(params)"},
+                "postSortRows": {"function": "lossboardKeepGroups(params)"},
                 "animateRows": False, "enableCellTextSelection": True, "tooltipShowDelay": 300,
                 "headerHeight": 36, "groupHeaderHeight": 26,  # two rows: the params heading
                 # `params.lr` is a column name, not a path into a nested `params` object
@@ -30,7 +34,8 @@ GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "header
 RUN_SWATCH = {"function": "({borderLeft: '8px solid ' + params.data.colour})"}
 
 RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
-    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 280, "cellStyle": RUN_SWATCH}),
+    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 280, "cellStyle": RUN_SWATCH,
+                         "valueFormatter": {"function": "lossboardRunName(params)"}}),
     (f.STATUS, "status", TEXT),
     ("parent", "parent run", TEXT),  # shown only when some run is a sweep's child
     ("review", "review", {**TEXT, "minWidth": 260, "tooltipField": "review"}),  # whole on hover

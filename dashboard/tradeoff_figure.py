@@ -20,6 +20,7 @@ from analysis.tradeoff import (
     LOW_ACC_LOW_LOSS,
 )
 from dashboard.figures import GUIDE, plain, run_colours
+from dashboard.units import SPREAD
 
 QUADRANT_LABELS = {HIGH_ACC_HIGH_LOSS: "overconfident: high accuracy, high loss",
                    LOW_ACC_LOW_LOSS: "hedging: low accuracy, low loss",
@@ -87,13 +88,17 @@ class Marks:
 
 
 def _hover(rows: pd.DataFrame, label: str, marks: Marks) -> list[str]:
+    nan = pd.Series(np.nan, index=rows.index)
+    spreads = (rows.get(f.FINAL_LOSS + SPREAD, nan), rows.get(f.FINAL_ACCURACY + SPREAD, nan))
     return [f"{plain(name)}<br>loss {loss:.4f} · accuracy {acc:.4f}"
+            + (f"<br>± {sd_loss:.4f} · ± {sd_acc:.4f} (sd over seeds)" if sd_loss == sd_loss
+               else "")
             + (f"<br>{plain(marks.details[run])}" if marks.details.get(run) else "")
             + (f"<br>{label}" if label else "")
             + (f"<br>review: {plain(marks.reviews[run])}" if run in marks.reviews else "")
-            for run, name, loss, acc in zip(rows[f.RUN_ID], rows[f.RUN_NAME].fillna(rows[f.RUN_ID]),
-                                            rows[f.FINAL_LOSS], rows[f.FINAL_ACCURACY],
-                                            strict=True)]
+            for run, name, loss, acc, sd_loss, sd_acc in zip(
+                rows[f.RUN_ID], rows[f.RUN_NAME].fillna(rows[f.RUN_ID]), rows[f.FINAL_LOSS],
+                rows[f.FINAL_ACCURACY], *spreads, strict=True)]
 
 
 def _add_points(figure: go.Figure, rows: pd.DataFrame, quadrant: str,
@@ -110,6 +115,7 @@ def _add_points(figure: go.Figure, rows: pd.DataFrame, quadrant: str,
     figure.add_trace(go.Scatter(
         x=rows[f.FINAL_LOSS].to_numpy(), y=rows[f.FINAL_ACCURACY].to_numpy(), mode="markers",
         name=label or "runs", customdata=runs, showlegend=False,
+        error_x=_error_bars(rows, f.FINAL_LOSS), error_y=_error_bars(rows, f.FINAL_ACCURACY),
         hovertext=_hover(rows, label, marks), hovertemplate="%{hovertext}<extra></extra>",
         marker={"size": _one_or_each(np.where(picked, 18, np.where(ringed, 16, 11))),
                 "symbol": _one_or_each(np.where(picked, PICK, symbol)),
@@ -123,6 +129,15 @@ def _add_points(figure: go.Figure, rows: pd.DataFrame, quadrant: str,
     figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label or "runs",
                                 hoverinfo="skip", marker={"symbol": symbol, "size": 10,
                                                           "color": KEY_COLOUR}))
+
+
+def _error_bars(rows: pd.DataFrame, measure: str) -> dict[str, Any] | None:
+    """A seed group's ± 1 standard deviation over its seeds, where the rows carry one."""
+    spread = measure + SPREAD
+    if spread not in rows or not rows[spread].notna().any():
+        return None
+    return {"type": "data", "array": rows[spread].fillna(0).to_numpy(), "visible": True,
+            "color": GUIDE, "thickness": 1, "width": 3}
 
 
 def _add_review_keys(figure: go.Figure, statuses: set[str]) -> None:
@@ -192,8 +207,9 @@ def _add_guides(figure: go.Figure, known: pd.DataFrame, split: bool,
                                   showarrow=False, font={"size": 12, "color": "#555555"})
     elif len(known):
         figure.add_annotation(
-            text=f"{len(known)} run{'s' if len(known) != 1 else ''}: too few to split into "
-                 "quadrants at the medians",
+            text=f"{len(known)} {'seed group' if f.FINAL_LOSS + SPREAD in known else 'run'}"
+                 f"{'s' if len(known) != 1 else ''}: too few to split into quadrants at the "
+                 "medians",
             x=0.5, y=1, xref="x domain", yref="y domain", yanchor="top", showarrow=False)
     if baseline is not None:
         figure.add_hline(y=baseline, line={"dash": "dot", "color": GUIDE},

@@ -20,10 +20,11 @@ from analysis.report import Comparison
 from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
 from dashboard.comparisons import ComparisonCache
-from dashboard.figures import curves_figure, run_colours
+from dashboard.figures import curves_figure
 from dashboard.state import MAX_SMOOTHING, ViewState
-from dashboard.table import column_defs, distinguishing_params, review_statuses, table_rows
+from dashboard.table import column_defs, distinguishing_params, table_rows
 from dashboard.tradeoff_figure import tradeoff_figure
+from dashboard.units import Units, by_group, by_run, group_rows
 from dashboard.verdict_block import Verdict, verdict
 from dashboard.zoom import axis_ranges
 from tracking.predictions import with_predictions
@@ -124,35 +125,44 @@ def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0
 def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
           options: DrawOptions, keys: list[str]) -> View:
     table = comparison.table
-    curves = thin(smooth(comparison.curves, options.smoothing), MAX_POINTS_PER_LINE)
-    names = table[f.RUN_NAME].fillna(table[f.RUN_ID])  # the table is indexed by run id
-    colours = run_colours(table.index)  # one per run, the same on every chart and the table
-    selected = [r for r in state.selected if r in names.index]
+    params = distinguishing_params(runs)
+    units = (by_group(comparison, runs, params, state.selected) if state.grouped
+             else by_run(comparison, runs, params))
+    curves = thin(smooth(units.curves, options.smoothing), MAX_POINTS_PER_LINE)
+    selected = [r for r in state.selected if r in units.names.index]
     baselines = table[f.BASELINE_ACCURACY].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
-    divergence = table[f.DIVERGENCE_EPOCH]  # indexed by run id
-    params = distinguishing_params(runs)
-    at_odds = pair(comparison)
-    wanted = list(state.selected) or _weighed(comparison, at_odds)
-    shown = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)[f.RUN_ID]
-    predictions = _predictions(reader, runs, [*shown, *needed_runs(comparison, at_odds)])
-    calibration, notes = _calibration(predictions, wanted, names, colours)
-    found = verdict(comparison, at_odds, predictions if isinstance(predictions, dict) else {})
-    lines = partial(curves_figure, curves, names, selected=selected, webgl=options.webgl,
-                    colours=colours, train=options.train)
+    calibration, notes, found = _evidence(reader, state, runs, comparison, units)
+    lines = partial(curves_figure, curves, units.names, selected=selected, webgl=options.webgl,
+                    colours=units.colours, train=options.train)
     zoom = partial(axis_ranges, state.zoom)  # where the link or the user zoomed each chart
+    rows = table_rows(table, runs, params, units.colours)
     return View(
-        lines("loss", log_y=options.log_loss, divergence=divergence).update_layout(
+        lines("loss", log_y=options.log_loss, divergence=units.divergence).update_layout(
             **zoom("loss")),
         lines("accuracy", baseline=baseline).update_layout(**zoom("accuracy")),
-        tradeoff_figure(table, selected, _pairs(comparison, selected), colours=colours,
-                        picks=_wins(comparison), baseline=baseline,
-                        details=_details(runs, params), reviews=_reviews(runs)
+        tradeoff_figure(units.table, selected, _pairs(units.disagreements, selected),
+                        colours=units.colours, picks=units.picks, baseline=baseline,
+                        details=units.details, reviews=units.reviews
                         ).update_layout(**zoom("tradeoff")),
         calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any())),
-        table_rows(table, runs, params, colours), keys,
-        found.answers[state.objective][1], found, message=_size_note(len(table)))
+        group_rows(comparison.groups, rows, units.colours, params) if units.grouped else rows,
+        keys, found.answers[state.objective][1], found,
+        message=" ".join(m for m in (units.note, _size_note(len(table))) if m))
+
+
+def _evidence(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
+              units: Units) -> tuple[go.Figure, list[str], Verdict]:
+    """The calibration panel (the selected runs, else the verdict's) and the verdict, from
+    the predictions both need, fetched once."""
+    at_odds = pair(comparison)
+    wanted = _runs_of(comparison, list(state.selected)) or _weighed(comparison, at_odds)
+    shown = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)[f.RUN_ID]
+    predictions = _predictions(reader, runs, [*shown, *needed_runs(comparison, at_odds)])
+    calibration, notes = _calibration(predictions, wanted, units.names, units.colours)
+    found = verdict(comparison, at_odds, predictions if isinstance(predictions, dict) else {})
+    return calibration, notes, found
 
 
 def with_stalled_runs(view: View, runs: pd.DataFrame, after: float) -> View:
@@ -186,36 +196,17 @@ def _size_note(runs: int) -> str:
             "background), so each change takes a few seconds.")
 
 
-def _wins(comparison: Comparison) -> dict[str, str]:
-    """Run id -> what it wins among single runs: "lowest loss", "highest accuracy" or both."""
-    won = {"loss": "lowest loss", "accuracy": "highest accuracy"}
-    wins: dict[str, list[str]] = {}
-    for objective, pick in comparison.recommended.items():
-        if pick is not None:
-            wins.setdefault(pick.run_id, []).append(won[objective])
-    return {run: ", ".join(what) for run, what in wins.items()}
-
-
-def _details(runs: pd.DataFrame, params: list[str]) -> dict[str, str]:
-    """Run id -> the params that tell it apart, as `name=value, ...` (plain text)."""
-    values = runs.set_index(f.RUN_ID)[params].astype("string")
-    named = [(f"{str(c).removeprefix(f.PARAM_PREFIX)}=" + values[c]).fillna("").tolist()
-             for c in params]  # column by column: 3x faster than row by row at 1000 runs
-    if not named:
-        return {str(run): "" for run in values.index}
-    return {str(run): ", ".join(filter(None, each))
-            for run, each in zip(values.index, zip(*named, strict=True), strict=True)}
-
-
-def _reviews(runs: pd.DataFrame) -> dict[str, str]:
-    """Run id -> its review status, for the reviewed runs."""
-    return {str(r): str(s) for r, s in review_statuses(runs).dropna().items()}
-
-
-def _pairs(comparison: Comparison, selected: list[str]) -> list[tuple[str, str]]:
+def _pairs(disagreements: list[tuple[str, str]], selected: list[str]) -> list[tuple[str, str]]:
     if not selected:
-        return comparison.disagreements[:PAIRS_WHEN_NOTHING_SELECTED]
-    return [p for p in comparison.disagreements if p[0] in selected or p[1] in selected]
+        return disagreements[:PAIRS_WHEN_NOTHING_SELECTED]
+    return [p for p in disagreements if p[0] in selected or p[1] in selected]
+
+
+def _runs_of(comparison: Comparison, selected: list[str]) -> list[str]:
+    """The selection as runs: a selected seed group by its first seed."""
+    groups = comparison.groups
+    first = {} if groups is None else dict(zip(groups[f.GROUP], groups["runs"], strict=True))
+    return list(dict.fromkeys(first[s][0] if s in first else s for s in selected))
 
 
 def _weighed(comparison: Comparison, at_odds: tuple[Side, Side] | None) -> list[str]:

@@ -14,7 +14,8 @@ const graph = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
 // _fullData: what plotly drew, with numpy arrays (sent base64-encoded) decoded
 return graph && graph._fullData ? graph._fullData.map(t => ({
     name: t.name || '', group: t.legendgroup || '', width: (t.line || {}).width || null,
-    colour: (t.line || {}).color || null,
+    colour: (t.line || {}).color || null, fill: t.fill || '',
+    error_bars: !!((t.error_x || {}).visible && (t.error_y || {}).visible),
     customdata: t.customdata ? Array.from(t.customdata) : [],
     size: t.marker && t.marker.size !== undefined ? Array.from([].concat(t.marker.size)
         .flatMap(s => (typeof s === 'number' ? [s] : Array.from(s)))) : []})) : null;

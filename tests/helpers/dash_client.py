@@ -76,13 +76,15 @@ SHOW_STATE = [(ids.URL, "search", "")]  # the link the page was opened with: its
 
 def show_inputs(experiment: object, objective: object = "loss", smoothing: object = 0,
                 scale: Any = (), selected: Any = (), loss_key: object = None,
-                accuracy_key: object = None) -> list[tuple[str, str, Any]]:
+                accuracy_key: object = None, grouping: object = "runs",
+                ) -> list[tuple[str, str, Any]]:
     """The inputs of the page's main callback (`show`), as the page sends them."""
     return [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", objective),
             (ids.LOSS_KEY, "value", loss_key), (ids.ACCURACY_KEY, "value", accuracy_key),
             (ids.SELECTION, "data", list(selected)), (ids.SMOOTHING, "value", smoothing),
             (ids.LOSS_SCALE, "value", list(scale)), (ids.REFRESH, "n_intervals", None),
-            (ids.REVIEW_VERSION, "data", 0), (ids.TRAIN_CURVES, "value", ["train"])]
+            (ids.REVIEW_VERSION, "data", 0), (ids.TRAIN_CURVES, "value", ["train"]),
+            (ids.GROUPING, "value", grouping)]
 
 
 def review_request(button: str, selected: list[str], *, experiment: object = "reviewed",

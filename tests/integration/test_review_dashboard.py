@@ -39,6 +39,8 @@ def test_forged_or_foreign_selections_write_nothing(store: dict[str, str]) -> No
     uri = store["uri"]
     client = create_app(DashboardSettings(uri), CachedReader(open_reader(uri))).server.test_client()
     assert "not in this experiment" in press(client, ids.CHOOSE, [store["elsewhere"]])
+    assert "Reviews mark runs, not seed groups" in press(  # a group's row ticked by group
+        client, ids.CHOOSE, [store["plain"], "g-0123abcd"])
     assert "Select a run first" in press(client, ids.CHOOSE, ["../../etc", 7])  # dropped as junk
     assert press(client, ids.CHOOSE, [store["plain"]], experiment={"$ne": 1}) == (
         "That is not an experiment name.")

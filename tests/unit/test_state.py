@@ -48,8 +48,18 @@ def test_the_curve_controls_go_into_the_link_and_come_back() -> None:
     assert (state.smoothing, state.log_loss, state.train) == (0.6, True, False)
     assert state.to_query() == "?experiment=e&smoothing=0.6&scale=log&train=off"
     assert ViewState.from_query(state.to_query()) == state
-    assert state.controls() == (0.6, ["log"], [])
-    assert ViewState("e").controls() == (0.0, [], ["train"])  # a fresh page: train curves on
+    assert state.controls() == (0.6, ["log"], [], "runs")
+    assert ViewState("e").controls() == (0.0, [], ["train"], "runs")  # fresh: train curves on
+
+
+def test_the_seed_group_view_goes_into_the_link_and_survives_a_new_experiment() -> None:
+    state = ViewState("e").with_controls(0, [], ["train"], "groups")
+    assert state.grouped and state.to_query() == "?experiment=e&view=groups"
+    assert ViewState.from_query(state.to_query()) == state
+    assert state.controls()[-1] == "groups"
+    assert next_state(replace(state, experiment="f"), ids.EXPERIMENT, "").grouped
+    assert not ViewState.from_query("?experiment=e&view=<b>").grouped
+    assert not ViewState("e").with_controls(0, [], [], ["groups"]).grouped  # not the switch's
 
 
 def test_forged_curve_controls_fall_back_to_a_fresh_page() -> None:
