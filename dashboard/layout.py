@@ -103,4 +103,9 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         html.P("Where validation predictions were logged: the selected runs, else the two "
                "the verdict weighs against each other."),
         loading(html.Div([dcc.Graph(id=ids.CALIBRATION), html.Ul(id=ids.CALIBRATION_NOTES)])),
+        html.H2("Param effect", style={"fontSize": "1.2em"}),
+        html.Div([html.Label("Param", htmlFor=ids.PARAM),
+                  dcc.Dropdown(id=ids.PARAM, placeholder="the first that differs",
+                               style=KEY_PICKER)], style=ROW),
+        loading(dcc.Graph(id=ids.PARAM_EFFECT)),
     ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})

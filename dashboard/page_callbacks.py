@@ -15,7 +15,13 @@ from dashboard.comparisons import ComparisonCache
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, checked_link, next_state, option_names
 from dashboard.verdict_block import verdict_block
-from dashboard.views import bounded_wait, empty_view, experiment_view
+from dashboard.views import (
+    bounded_wait,
+    empty_view,
+    experiment_view,
+    message_figure,
+    param_view,
+)
 from dashboard.zoom import PANELS, zoomed
 from tracking.reader import ReaderError, RunReader
 
@@ -43,6 +49,24 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         ClientsideFunction("lossboard", "toggleGroup"), Output(ids.OPEN_GROUPS, "data"),
         Input(ids.RUNS_TABLE, "cellClicked"), State(ids.RUNS_TABLE, "id"),
         prevent_initial_call=True)
+
+    @app.callback(Output(ids.PARAM_EFFECT, "figure"), Output(ids.PARAM, "options"),
+                  Output(ids.PARAM, "value"), Input(ids.PARAM, "value"),
+                  Input(ids.EXPERIMENT, "value"),
+                  Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
+                  Input(ids.SELECTION, "data"), Input(ids.GROUPING, "value"),
+                  Input(ids.REFRESH, "n_intervals"))
+    def param_effect(param: Any, experiment: Any, loss_key: Any, accuracy_key: Any,
+                     selected: Any, grouping: Any, _tick: Any) -> tuple[Any, Any, Any]:
+        """The chart for the picked param (else the first that differs), shown as picked."""
+        state, _ = ViewState.from_inputs(experiment, "loss", selected, loss_key, accuracy_key)
+        try:
+            return param_view(reader, replace(state, grouped=grouping == "groups"), param,
+                              comparisons)
+        except Exception as error:  # as in `show`: said on the page, the rest in the log
+            log.exception("the param effect of %r failed", state)
+            return message_figure(f"Lossboard could not draw this ({type(error).__name__})."), \
+                no_update, no_update
 
     @app.callback(Output(ids.EXPERIMENT, "options"),
                   Input(ids.EXPERIMENT_LIST_REFRESH, "n_intervals"), prevent_initial_call=True)

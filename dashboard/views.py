@@ -21,6 +21,7 @@ from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
 from dashboard.comparisons import ComparisonCache
 from dashboard.figures import curves_figure
+from dashboard.param_effect import param_effect_figure
 from dashboard.state import MAX_SMOOTHING, ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
 from dashboard.tradeoff_figure import tradeoff_figure
@@ -126,8 +127,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
           options: DrawOptions, keys: list[str]) -> View:
     table = comparison.table
     params = distinguishing_params(runs)
-    units = (by_group(comparison, runs, params, state.selected) if state.grouped
-             else by_run(comparison, runs, params))
+    units = units_of(state, comparison, runs, params)
     curves = thin(smooth(units.curves, options.smoothing), MAX_POINTS_PER_LINE)
     selected = [r for r in state.selected if r in units.names.index]
     baselines = table[f.BASELINE_ACCURACY].dropna()
@@ -150,6 +150,36 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         group_rows(comparison.groups, rows, units.colours, params) if units.grouped else rows,
         keys, found.answers[state.objective][1], found,
         message=" ".join(m for m in (units.note, _size_note(len(table))) if m))
+
+
+def units_of(state: ViewState, comparison: Comparison, runs: pd.DataFrame,
+             params: list[str]) -> Units:
+    """What the charts draw a line and a point for in `state`: each run, or each seed group."""
+    return (by_group(comparison, runs, params, state.selected) if state.grouped
+            else by_run(comparison, runs, params))
+
+
+def param_view(reader: RunReader, state: ViewState, param: object,
+               comparisons: ComparisonCache) -> tuple[go.Figure, list[str], str | None]:
+    """The param-effect chart for `param` (else the first param that differs between runs),
+    the params to pick from and the one shown; a message figure when the experiment cannot
+    be shown."""
+    if state.experiment is None:
+        return message_figure("Pick an experiment."), [], None
+    try:
+        with bounded_wait():
+            data = reader.read(state.experiment)
+    except ReaderError as error:
+        return message_figure(str(error)), [], None
+    if data.runs.empty:
+        return message_figure(f"Experiment {data.name!r} has no runs yet."), [], None
+    comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
+    params = distinguishing_params(data.runs)
+    names = [p.removeprefix(f.PARAM_PREFIX) for p in params]
+    chosen = param if isinstance(param, str) and param in names else next(iter(names), None)
+    colours = units_of(state, comparison, data.runs, params).colours
+    return param_effect_figure(comparison.table, data.runs, chosen, colours,
+                               state.selected), names, chosen
 
 
 def _evidence(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,

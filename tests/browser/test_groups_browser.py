@@ -7,7 +7,14 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 
-from tests.browser.page import open_dashboard, query, selected_in_url, traces, wait_until
+from tests.browser.page import (
+    open_dashboard,
+    query,
+    selected_in_url,
+    text_of,
+    traces,
+    wait_until,
+)
 from tests.helpers.mlflow_server import DashboardServer
 
 CONFIGURATIONS = 8
@@ -84,3 +91,21 @@ def test_a_ticked_seed_is_drawn_among_the_means(browser: Any,
     wait_until(browser, lambda d: any(t["group"] == member and t["width"] == 4
                                       for t in traces(d, "loss-curves")),
                what="the ticked seed's own bold line")
+
+
+def test_the_param_effect_view_plots_a_picked_param(browser: Any,
+                                                    demo_dashboard: DashboardServer) -> None:
+    open_dashboard(browser, demo_dashboard.uri)
+    points = wait_until(browser, lambda d: [t for t in traces(d, "param-effect")
+                                            if t["customdata"]], what="the param's points")
+    assert [len(t["customdata"]) for t in points] == [24, 24]  # loss and accuracy, per run
+    assert text_of(browser, "param-picker") == "epochs"  # the first param that differs
+    browser.find_element(By.ID, "param-picker").click()  # Dash 4's dropdown: a button
+    option = wait_until(browser, lambda d: d.find_elements(
+        By.CSS_SELECTOR, ".dash-options-list-option input[value='weight_decay']"),
+        what="the dropdown's options")[0]
+    browser.execute_script("arguments[0].closest('label').click()", option)
+    wait_until(browser, lambda d: d.execute_script(
+        "return document.querySelector('#param-effect .js-plotly-plot')"
+        ".layout.xaxis.title.text") == "weight_decay", what="weight_decay on the x axis")
+    assert text_of(browser, "param-picker") == "weight_decay"
