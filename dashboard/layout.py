@@ -103,6 +103,10 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         html.P("Where validation predictions were logged: the selected runs, else the two "
                "the verdict weighs against each other."),
         loading(html.Div([dcc.Graph(id=ids.CALIBRATION), html.Ul(id=ids.CALIBRATION_NOTES)])),
+        html.Aside([html.Button("Close", id=ids.DRAWER_CLOSE, className="drawer-close"),
+                    html.Div(id=ids.DRAWER_BODY)], id=ids.DRAWER, hidden=True,
+                   className="drawer", role="dialog",
+                   **{"aria-label": "Run details"}),  # type: ignore[arg-type]
         html.H2("Param effect", style={"fontSize": "1.2em"}),
         html.Div([html.Label("Param", htmlFor=ids.PARAM),
                   dcc.Dropdown(id=ids.PARAM, placeholder="the first that differs",

@@ -10,13 +10,15 @@ from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 
+from analysis.seed_groups import is_group_id
 from dashboard import ids
 from dashboard.comparisons import ComparisonCache
 from dashboard.settings import DashboardSettings
-from dashboard.state import ViewState, checked_link, next_state, option_names
+from dashboard.state import ViewState, checked_link, clicked_name, next_state, option_names
 from dashboard.verdict_block import verdict_block
 from dashboard.views import (
     bounded_wait,
+    drawer_view,
     empty_view,
     experiment_view,
     message_figure,
@@ -67,6 +69,21 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
             log.exception("the param effect of %r failed", state)
             return message_figure(f"Lossboard could not draw this ({type(error).__name__})."), \
                 no_update, no_update
+
+    @app.callback(Output(ids.DRAWER, "hidden"), Output(ids.DRAWER_BODY, "children"),
+                  Input(ids.RUNS_TABLE, "cellClicked"), Input(ids.DRAWER_CLOSE, "n_clicks"),
+                  State(ids.EXPERIMENT, "value"), State(ids.LOSS_KEY, "value"),
+                  State(ids.ACCURACY_KEY, "value"), prevent_initial_call=True)
+    def drawer(click: Any, _close: Any, experiment: Any, loss_key: Any,
+               accuracy_key: Any) -> tuple[Any, Any]:
+        """A click on a run's name opens its details (a group's name opens the group)."""
+        if ctx.triggered_id == ids.DRAWER_CLOSE:
+            return True, no_update
+        run_id = clicked_name(click)
+        state, problem = ViewState.from_inputs(experiment, "loss", (), loss_key, accuracy_key)
+        if run_id is None or is_group_id(run_id) or problem:
+            return no_update, no_update
+        return False, drawer_view(reader, state, run_id, settings.tracking_uri, comparisons)
 
     @app.callback(Output(ids.EXPERIMENT, "options"),
                   Input(ids.EXPERIMENT_LIST_REFRESH, "n_intervals"), prevent_initial_call=True)

@@ -133,6 +133,14 @@ def clicked_run(click: object) -> str | None:
     return run_id if isinstance(run_id, str) else None
 
 
+def clicked_name(click: object) -> str | None:
+    """The row id behind a click on a name in the runs table (the grid's cellClicked)."""
+    if not isinstance(click, dict) or click.get("colId") != f.RUN_NAME:
+        return None
+    row = click.get("rowId")
+    return row if isinstance(row, str) and RUN_ID.fullmatch(row) else None
+
+
 def checked_link(state: ViewState, known: list[str], fallback: str | None
                  ) -> tuple[ViewState, str]:
     """A linked state whose experiment the store does not have: the rest kept, the experiment

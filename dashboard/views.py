@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from dash import html
+from dash.development.base_component import Component
 
 from analysis import frames as f
 from analysis.calibration import Predictions
@@ -22,6 +24,7 @@ from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure,
 from dashboard.comparisons import ComparisonCache
 from dashboard.figures import curves_figure
 from dashboard.param_effect import param_effect_figure
+from dashboard.run_drawer import drawer_body
 from dashboard.state import MAX_SMOOTHING, ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
 from dashboard.tradeoff_figure import tradeoff_figure
@@ -29,7 +32,7 @@ from dashboard.units import Units, by_group, by_run, group_rows
 from dashboard.verdict_block import Verdict, verdict
 from dashboard.zoom import axis_ranges
 from tracking.predictions import with_predictions
-from tracking.reader import ReaderError, RunReader, StoreUnreachable
+from tracking.reader import ExperimentData, ReaderError, RunReader, StoreUnreachable
 from tracking.retry import single_attempt
 
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
@@ -164,15 +167,9 @@ def param_view(reader: RunReader, state: ViewState, param: object,
     """The param-effect chart for `param` (else the first param that differs between runs),
     the params to pick from and the one shown; a message figure when the experiment cannot
     be shown."""
-    if state.experiment is None:
-        return message_figure("Pick an experiment."), [], None
-    try:
-        with bounded_wait():
-            data = reader.read(state.experiment)
-    except ReaderError as error:
-        return message_figure(str(error)), [], None
-    if data.runs.empty:
-        return message_figure(f"Experiment {data.name!r} has no runs yet."), [], None
+    data = _read(reader, state.experiment)
+    if isinstance(data, str):
+        return message_figure(data), [], None
     comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
     params = distinguishing_params(data.runs)
     names = [p.removeprefix(f.PARAM_PREFIX) for p in params]
@@ -180,6 +177,28 @@ def param_view(reader: RunReader, state: ViewState, param: object,
     colours = units_of(state, comparison, data.runs, params).colours
     return param_effect_figure(comparison.table, data.runs, chosen, colours,
                                state.selected), names, chosen
+
+
+def drawer_view(reader: RunReader, state: ViewState, run_id: str, tracking_uri: str,
+                comparisons: ComparisonCache) -> list[Component]:
+    """The run detail drawer's content for `run_id` of the state's experiment."""
+    data = _read(reader, state.experiment)
+    if isinstance(data, str):
+        return [html.P(data)]
+    comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
+    return drawer_body(data.runs, comparison, run_id, tracking_uri)
+
+
+def _read(reader: RunReader, experiment: str | None) -> ExperimentData | str:
+    """The experiment's runs, or why not, in a sentence for the page."""
+    if experiment is None:
+        return "Pick an experiment."
+    try:
+        with bounded_wait():
+            data = reader.read(experiment)
+    except ReaderError as error:
+        return str(error)
+    return data if not data.runs.empty else f"Experiment {data.name!r} has no runs yet."
 
 
 def _evidence(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,

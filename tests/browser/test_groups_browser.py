@@ -11,7 +11,6 @@ from tests.browser.page import (
     open_dashboard,
     query,
     selected_in_url,
-    text_of,
     traces,
     wait_until,
 )
@@ -62,6 +61,7 @@ def test_a_group_row_opens_to_its_runs_which_stay_under_it_when_sorted(
     at = [row[0] for row in opened].index(group)
     assert [row[1] for row in opened[at + 1:at + 4]] == [group] * 3
     assert run_cell(browser, group).text.startswith("▾ ")
+    assert not browser.find_element(By.ID, "run-drawer").is_displayed()  # a group: no drawer
     member = str(opened[at + 1][0])
     assert run_cell(browser, member).text.startswith("└ ")
     header = browser.find_element(By.CSS_SELECTOR,
@@ -92,20 +92,3 @@ def test_a_ticked_seed_is_drawn_among_the_means(browser: Any,
                                       for t in traces(d, "loss-curves")),
                what="the ticked seed's own bold line")
 
-
-def test_the_param_effect_view_plots_a_picked_param(browser: Any,
-                                                    demo_dashboard: DashboardServer) -> None:
-    open_dashboard(browser, demo_dashboard.uri)
-    points = wait_until(browser, lambda d: [t for t in traces(d, "param-effect")
-                                            if t["customdata"]], what="the param's points")
-    assert [len(t["customdata"]) for t in points] == [24, 24]  # loss and accuracy, per run
-    assert text_of(browser, "param-picker") == "epochs"  # the first param that differs
-    browser.find_element(By.ID, "param-picker").click()  # Dash 4's dropdown: a button
-    option = wait_until(browser, lambda d: d.find_elements(
-        By.CSS_SELECTOR, ".dash-options-list-option input[value='weight_decay']"),
-        what="the dropdown's options")[0]
-    browser.execute_script("arguments[0].closest('label').click()", option)
-    wait_until(browser, lambda d: d.execute_script(
-        "return document.querySelector('#param-effect .js-plotly-plot')"
-        ".layout.xaxis.title.text") == "weight_decay", what="weight_decay on the x axis")
-    assert text_of(browser, "param-picker") == "weight_decay"

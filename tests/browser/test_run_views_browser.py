@@ -1,0 +1,50 @@
+"""One run, one param: the run detail drawer and the param-effect view, in headless Chromium
+on the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selenium.webdriver.common.by import By
+
+from tests.browser.page import open_dashboard, text_of, traces, wait_until
+from tests.browser.test_groups_browser import run_cell, shown_rows
+from tests.helpers.mlflow_server import DashboardServer
+
+
+def test_a_click_on_a_runs_name_opens_its_details(browser: Any,
+                                                  demo_dashboard: DashboardServer) -> None:
+    open_dashboard(browser, demo_dashboard.uri)
+    run = str(wait_until(browser, shown_rows, what="table rows")[0][0])
+    name = run_cell(browser, run).text
+    run_cell(browser, run).click()
+    drawer = wait_until(browser, lambda d: d.find_element(By.ID, "run-drawer").is_displayed()
+                        and d.find_element(By.ID, "run-drawer"), what="the drawer")
+    wait_until(browser, lambda d: name in text_of(d, "run-drawer-body"), what="its name")
+    body = text_of(browser, "run-drawer-body")
+    assert "FINISHED" in body and run in body and "hidden_layers" in body  # status, id, params
+    assert "final val loss" in body and "Tags" in body
+    curves = browser.find_elements(By.CSS_SELECTOR, "#run-drawer-body .js-plotly-plot")
+    assert len(curves) == 2
+    assert not browser.find_elements(By.ID, "run-drawer-mlflow-link")  # SQLite: no MLflow UI
+    drawer.find_element(By.ID, "run-drawer-close").click()
+    wait_until(browser, lambda d: not d.find_element(By.ID, "run-drawer").is_displayed(),
+               what="the drawer closed")
+
+
+def test_the_param_effect_view_plots_a_picked_param(browser: Any,
+                                                    demo_dashboard: DashboardServer) -> None:
+    open_dashboard(browser, demo_dashboard.uri)
+    points = wait_until(browser, lambda d: [t for t in traces(d, "param-effect")
+                                            if t["customdata"]], what="the param's points")
+    assert [len(t["customdata"]) for t in points] == [24, 24]  # loss and accuracy, per run
+    assert text_of(browser, "param-picker") == "epochs"  # the first param that differs
+    browser.find_element(By.ID, "param-picker").click()  # Dash 4's dropdown: a button
+    option = wait_until(browser, lambda d: d.find_elements(
+        By.CSS_SELECTOR, ".dash-options-list-option input[value='weight_decay']"),
+        what="the dropdown's options")[0]
+    browser.execute_script("arguments[0].closest('label').click()", option)
+    wait_until(browser, lambda d: d.execute_script(
+        "return document.querySelector('#param-effect .js-plotly-plot')"
+        ".layout.xaxis.title.text") == "weight_decay", what="weight_decay on the x axis")
+    assert text_of(browser, "param-picker") == "weight_decay"
