@@ -25,6 +25,7 @@ STATUS: Final = "status"
 START_TIME: Final = "start_time"
 END_TIME: Final = "end_time"
 EXPERIMENT_ID: Final = "experiment_id"
+EXPERIMENT: Final = "experiment"  # its experiment's name, when several are compared together
 LIFECYCLE_STAGE: Final = "lifecycle_stage"
 ARTIFACT_URI: Final = "artifact_uri"  # the run's artifact root, as the store records it
 USER_ID: Final = "user_id"  # read for filters on attributes.user_id; not kept in the frame

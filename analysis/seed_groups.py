@@ -56,7 +56,8 @@ def _keys(indexed: pd.DataFrame, group_by: str | None) -> pd.Series | None:
     seeds = [c for c in params if is_seed(c.removeprefix(f.PARAM_PREFIX))]
     if not seeds:
         return None
-    others = [c for c in params if c not in seeds]
+    # runs of two experiments compared together are two configurations (other data, often)
+    others = [c for c in params if c not in seeds] + [c for c in [f.EXPERIMENT] if c in indexed]
     values = indexed[others].astype("object").where(indexed[others].notna(), None)
     names = [c.removeprefix(f.PARAM_PREFIX) for c in others]
     seeded = indexed[seeds].notna().any(axis=1).to_numpy()

@@ -17,7 +17,7 @@ from dashboard.table import RUN_COLUMNS, WHOLE_FIELDS
 from dashboard.verdict_text import EVIDENCE_COLUMNS, group_frame, group_lines, interval, run_lines
 from dashboard.views import View, bounded_wait
 from tracking.predictions import with_predictions
-from tracking.reader import ReaderError, RunReader
+from tracking.reader import ReaderError, RunReader, read_together
 
 STYLE = ("body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse}"
          "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}th{background:#f3f3f3}")
@@ -58,7 +58,7 @@ def evidence(reader: RunReader, state: ViewState) -> Comparison | str:
     paired tests and confident mistakes, for the export; why not, when the store fails."""
     try:
         with bounded_wait():
-            data = reader.read(state.experiment or "")
+            data = read_together(reader, state.experiments)
             logged = with_predictions(data.runs)
             found = reader.predictions(logged) if not logged.empty else {}
     except ReaderError as error:

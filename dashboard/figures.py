@@ -40,12 +40,14 @@ def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,
                   selected: Collection[str] = (), baseline: float | None = None,
                   log_y: bool = False, divergence: pd.Series | None = None,
                   max_lines: int = MAX_LINES, webgl: bool = False,
-                  colours: Mapping[str, str] | None = None, train: bool = True) -> go.Figure:
+                  colours: Mapping[str, str] | None = None, train: bool = True,
+                  featured: Collection[str] = ()) -> go.Figure:
     """One line per run and split: validation solid, train dashed (unless `train` is off),
     x = epoch; selected runs bold and on top; each run in its colour (`colours`, the page's
     one per run), no legend: the runs table is the legend. With more than `max_lines` runs the
     unselected ones are one faint trace (validation only, each run thinned to
-    BACKGROUND_POINTS points; `webgl`: a WebGL trace). An x marks where a run's validation
+    BACKGROUND_POINTS points; `webgl`: a WebGL trace), but for the `featured` ones (the
+    picks) while nothing is selected. An x marks where a run's validation
     loss started rising while accuracy held (`divergence`)."""
     figure = go.Figure()
     picked = curves[curves[f.METRIC] == metric].sort_values(f.EPOCH)
@@ -55,13 +57,14 @@ def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,
     chosen = [r for r in selected if r in set(runs)]
     crowded = len(runs) > max_lines
     if crowded:
+        chosen = chosen or [r for r in featured if r in set(runs)]
         _add_background(figure, picked[~picked[f.RUN_ID].isin(chosen)], webgl)
     colour = {**run_colours(runs), **(colours or {})}
     drawn = chosen if crowded else [r for r in runs if r not in chosen] + chosen
     for run_id in drawn:
         _add_run_lines(figure, picked[picked[f.RUN_ID] == run_id], run_id,
                        plain(names.get(run_id, run_id)), colour[run_id],
-                       emphasis=_emphasis(run_id, chosen))
+                       emphasis=_emphasis(run_id, [r for r in chosen if r in selected]))
     if divergence is not None:
         shown = divergence[divergence.index.isin(drawn)].dropna()
         _mark_divergence(figure, picked, shown, names, colour)

@@ -3,6 +3,7 @@
 URL = "url"
 SIGNED_IN = "signed-in"
 EXPERIMENT = "experiment-picker"
+COMPARED = "compared-experiments"  # other experiments compared with the picked one
 OBJECTIVE = "objective-switch"
 LOSS_KEY = "loss-key"
 ACCURACY_KEY = "accuracy-key"

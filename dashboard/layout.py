@@ -29,6 +29,10 @@ def controls(names: list[str]) -> html.Div:
             html.Label("Experiment", htmlFor=ids.EXPERIMENT),
             dcc.Dropdown(id=ids.EXPERIMENT, options=names, value=first_choice(names),
                          clearable=False, style={"minWidth": "320px"}),
+            html.Label("compared with", htmlFor=ids.COMPARED),
+            dcc.Dropdown(id=ids.COMPARED, options=names, value=[], multi=True,
+                         placeholder="other experiments (optional)",
+                         style={"minWidth": "260px"}),
             html.Label("What do you care about?", htmlFor=ids.OBJECTIVE),
             dcc.RadioItems(id=ids.OBJECTIVE, value="loss", inline=True, options=[
                 {"label": " loss (probabilities close to the truth)", "value": "loss"},

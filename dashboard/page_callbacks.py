@@ -27,7 +27,8 @@ from dashboard.views import (
 from dashboard.zoom import PANELS, zoomed
 from tracking.reader import ReaderError, RunReader
 
-SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.OBJECTIVE, "value"),
+SYNCED = [(ids.URL, "search"), (ids.EXPERIMENT, "value"), (ids.COMPARED, "value"),
+          (ids.OBJECTIVE, "value"),
           (ids.LOSS_KEY, "value"), (ids.ACCURACY_KEY, "value"), (ids.SELECTION, "data"),
           (ids.SMOOTHING, "value"), (ids.LOSS_SCALE, "value"), (ids.TRAIN_CURVES, "value"),
           (ids.GROUPING, "value"), (ids.RUNS_TABLE, "selectedRows")]
@@ -47,21 +48,24 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
              settings: DashboardSettings) -> None:
     """`sync`, `show` and the experiment list's refresh on `app`."""
 
-    app.clientside_callback(  # type: ignore[no-untyped-call]  # a click on a seed group's name opens it (assets/groups.js)
+    # a click on a seed group's name opens it (assets/groups.js)
+    app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction("lossboard", "toggleGroup"), Output(ids.OPEN_GROUPS, "data"),
         Input(ids.RUNS_TABLE, "cellClicked"), State(ids.RUNS_TABLE, "id"),
         prevent_initial_call=True)
 
     @app.callback(Output(ids.PARAM_EFFECT, "figure"), Output(ids.PARAM, "options"),
                   Output(ids.PARAM, "value"), Input(ids.PARAM, "value"),
-                  Input(ids.EXPERIMENT, "value"),
+                  Input(ids.EXPERIMENT, "value"), Input(ids.COMPARED, "value"),
                   Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
                   Input(ids.SELECTION, "data"), Input(ids.GROUPING, "value"),
                   Input(ids.REFRESH, "n_intervals"))
-    def param_effect(param: Any, experiment: Any, loss_key: Any, accuracy_key: Any,
-                     selected: Any, grouping: Any, _tick: Any) -> tuple[Any, Any, Any]:
+    def param_effect(param: Any, experiment: Any, compared: Any, loss_key: Any,
+                     accuracy_key: Any, selected: Any, grouping: Any,
+                     _tick: Any) -> tuple[Any, Any, Any]:
         """The chart for the picked param (else the first that differs), shown as picked."""
-        state, _ = ViewState.from_inputs(experiment, "loss", selected, loss_key, accuracy_key)
+        state, _ = ViewState.from_inputs(experiment, "loss", selected, loss_key, accuracy_key,
+                                         compared)
         try:
             return param_view(reader, replace(state, grouped=grouping == "groups"), param,
                               comparisons)
@@ -73,28 +77,31 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
     @app.callback(Output(ids.DRAWER, "hidden"), Output(ids.DRAWER_BODY, "children"),
                   Input(ids.RUNS_TABLE, "cellClicked"), Input(ids.DRAWER_CLOSE, "n_clicks"),
                   State(ids.EXPERIMENT, "value"), State(ids.LOSS_KEY, "value"),
-                  State(ids.ACCURACY_KEY, "value"), prevent_initial_call=True)
+                  State(ids.ACCURACY_KEY, "value"), State(ids.COMPARED, "value"),
+                  prevent_initial_call=True)
     def drawer(click: Any, _close: Any, experiment: Any, loss_key: Any,
-               accuracy_key: Any) -> tuple[Any, Any]:
+               accuracy_key: Any, compared: Any) -> tuple[Any, Any]:
         """A click on a run's name opens its details (a group's name opens the group)."""
         if ctx.triggered_id == ids.DRAWER_CLOSE:
             return True, no_update
         run_id = clicked_name(click)
-        state, problem = ViewState.from_inputs(experiment, "loss", (), loss_key, accuracy_key)
+        state, problem = ViewState.from_inputs(experiment, "loss", (), loss_key, accuracy_key,
+                                               compared)
         if run_id is None or is_group_id(run_id) or problem:
             return no_update, no_update
         return False, drawer_view(reader, state, run_id, settings.tracking_uri, comparisons)
 
-    @app.callback(Output(ids.EXPERIMENT, "options"),
+    @app.callback(Output(ids.EXPERIMENT, "options"), Output(ids.COMPARED, "options"),
                   Input(ids.EXPERIMENT_LIST_REFRESH, "n_intervals"), prevent_initial_call=True)
-    def refresh_experiments(_tick: Any) -> Any:
+    def refresh_experiments(_tick: Any) -> tuple[Any, Any]:
         """New experiments appear in an open page; while the store is down the list stays."""
         names, _ = experiment_names(reader)
-        return names or no_update
+        return (names, names) if names else (no_update, no_update)
 
     @app.callback(
         output=[*[Output(i, p) for i, p in SYNCED], Output(ids.LINK_MESSAGE, "children")],
         inputs={"search": Input(ids.URL, "search"), "experiment": Input(ids.EXPERIMENT, "value"),
+                "compared": Input(ids.COMPARED, "value"),
                 "objective": Input(ids.OBJECTIVE, "value"),
                 "loss_key": Input(ids.LOSS_KEY, "value"),
                 "accuracy_key": Input(ids.ACCURACY_KEY, "value"),
@@ -105,12 +112,12 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                 "scale": Input(ids.LOSS_SCALE, "value"), "train": Input(ids.TRAIN_CURVES, "value"),
                 "grouping": Input(ids.GROUPING, "value"), "selected": State(ids.SELECTION, "data"),
                 "options": State(ids.EXPERIMENT, "options")})
-    def sync(search: Any, experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any,
-             rows: Any, click: Any, zooms: dict[str, Any], smoothing: Any, scale: Any,
-             train: Any, grouping: Any, selected: Any, options: Any) -> list[Any]:
-        current = replace(ViewState.from_inputs(experiment, objective, selected, loss_key,
-                                                accuracy_key)[0].with_controls(smoothing, scale,
-                                                                               train, grouping),
+    def sync(search: Any, experiment: Any, compared: Any, objective: Any, loss_key: Any,
+             accuracy_key: Any, rows: Any, click: Any, zooms: dict[str, Any], smoothing: Any,
+             scale: Any, train: Any, grouping: Any, selected: Any, options: Any) -> list[Any]:
+        picked = ViewState.from_inputs(experiment, objective, selected, loss_key, accuracy_key,
+                                       compared)[0]
+        current = replace(picked.with_controls(smoothing, scale, train, grouping),
                           zoom=ViewState.from_query(search).zoom)
         trigger = ctx.triggered_id
         if any(prop.endswith(".relayoutData") for prop in ctx.triggered_prop_ids):
@@ -121,10 +128,10 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         note: Any = "" if trigger == ids.EXPERIMENT else no_update  # a new pick: link said
         if trigger in (None, ids.URL):  # a link: a name the store lacks is said, not dropped
             new, note = checked_link(new, option_names(options), current.experiment)
-        before = [search, experiment, objective, loss_key, accuracy_key, list(current.selected),
-                  smoothing, scale, train, grouping]
-        after = [new.to_query(), new.experiment, new.objective, new.loss_key, new.accuracy_key,
-                 list(new.selected), *new.controls()]
+        before = [search, experiment, compared, objective, loss_key, accuracy_key,
+                  list(current.selected), smoothing, scale, train, grouping]
+        after = [new.to_query(), new.experiment, list(new.compared), new.objective,
+                 new.loss_key, new.accuracy_key, list(new.selected), *new.controls()]
         changed = [a if a != b else no_update for a, b in zip(after, before, strict=True)]
         grid = {"ids": list(new.selected)} if new.selected != current.selected \
             or trigger in (None, ids.URL) else no_update
@@ -142,13 +149,13 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                   Input(ids.SELECTION, "data"), Input(ids.SMOOTHING, "value"),
                   Input(ids.LOSS_SCALE, "value"), Input(ids.REFRESH, "n_intervals"),
                   Input(ids.REVIEW_VERSION, "data"), Input(ids.TRAIN_CURVES, "value"),
-                  Input(ids.GROUPING, "value"),
+                  Input(ids.GROUPING, "value"), Input(ids.COMPARED, "value"),
                   State(ids.URL, "search"))  # the zoom: kept in the URL, drawn, not redrawn
     def show(experiment: Any, objective: Any, loss_key: Any, accuracy_key: Any, selected: Any,
              smoothing: Any, scale: Any, _tick: Any, _reviewed: Any,
-             train: Any, grouping: Any, search: Any) -> tuple[Any, ...]:
+             train: Any, grouping: Any, compared: Any, search: Any) -> tuple[Any, ...]:
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
-                                               accuracy_key)
+                                               accuracy_key, compared)
         state = replace(state, zoom=ViewState.from_query(search).zoom,
                         grouped=grouping == "groups")
         curves = state.with_controls(smoothing, scale, train)  # a forged smoothing is said below

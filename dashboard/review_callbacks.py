@@ -18,7 +18,7 @@ from tracking.reader import RunReader
 
 STATE = [State(ids.EXPERIMENT, "value"), State(ids.OBJECTIVE, "value"),
          State(ids.SELECTION, "data"), State(ids.LOSS_KEY, "value"),
-         State(ids.ACCURACY_KEY, "value")]
+         State(ids.ACCURACY_KEY, "value"), State(ids.COMPARED, "value")]
 
 
 def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store: str,

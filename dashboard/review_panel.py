@@ -84,14 +84,16 @@ def act(action: object, reviews: Reviews, reader: RunReader, state: ViewState,
     if not state.selected or state.experiment is None:
         return "Select a run first (in the table or on the scatter)."
     try:
-        known = set(reader.read_runs(state.experiment).runs[f.RUN_ID])
+        known = {run for name in state.experiments
+                 for run in reader.read_runs(name).runs[f.RUN_ID]}
     except ReaderError as error:
         return str(error)
     if any(is_group_id(r) for r in set(state.selected) - known):
         return ("Reviews mark runs, not seed groups: open the group in the table (click its "
                 "name) and tick its runs; nothing was written.")
     if not set(state.selected) <= known:
-        return "The selection holds runs that are not in this experiment; nothing was written."
+        return ("The selection holds runs that are not in the experiments shown; nothing was "
+                "written.")
     try:
         return _do(action, reviews, state.selected, text)
     except ReaderError as error:  # tracking.review.ReviewError is one

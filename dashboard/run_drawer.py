@@ -50,7 +50,8 @@ def drawer_body(runs: pd.DataFrame, comparison: Comparison, run_id: str,
     names = pd.Series({run_id: name})
     return [
         html.H2(name, className="drawer-title"),
-        html.P([f"{run[f.STATUS]} · {_times(run)} · run ", html.Code(run_id)]),
+        html.P([f"{run[f.STATUS]} · {_times(run)} · run ", html.Code(run_id),
+                *([f" · experiment {run[f.EXPERIMENT]}"] if f.EXPERIMENT in run else [])]),
         *([html.A("Open in MLflow's UI", href=link, target="_blank", rel="noopener noreferrer",
                   id=ids.DRAWER_LINK)] if link else []),
         _table("Numbers", _numbers(comparison.table, run_id)),

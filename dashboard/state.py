@@ -18,6 +18,7 @@ from dashboard.zoom import Zoom, without, zoom_from_query, zoom_query
 MAX_TEXT = 500
 MAX_SELECTED = 1000
 MAX_SMOOTHING = 0.95
+MAX_COMPARED = 20  # experiments compared beside the picked one
 RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -33,6 +34,13 @@ class ViewState:
     train: bool = True  # train curves drawn beside the validation ones
     grouped: bool = False  # one line, point and row per seed group rather than per run
     zoom: Zoom = ()  # each chart's axis ranges the user zoomed to (dashboard.zoom)
+    compared: tuple[str, ...] = ()  # other experiments whose runs are compared with these
+
+    @property
+    def experiments(self) -> tuple[str, ...]:
+        """Every experiment shown: the picked one first."""
+        picked = (self.experiment,) if self.experiment else ()
+        return tuple(dict.fromkeys((*picked, *self.compared)))
 
     def to_query(self) -> str:
         """`?experiment=...&objective=...`: only what differs from a fresh page."""
@@ -42,9 +50,9 @@ class ViewState:
                  "smoothing": f"{self.smoothing:g}" if self.smoothing else "",
                  "scale": "log" if self.log_loss else "", "train": "" if self.train else "off",
                  "view": "groups" if self.grouped else "",
-                 **zoom_query(self.zoom)}
+                 **zoom_query(self.zoom), "compare": list(self.compared)}
         kept = {k: v for k, v in parts.items() if v and not (k == "objective" and v == "loss")}
-        return "?" + urlencode(kept) if kept else ""
+        return "?" + urlencode(kept, doseq=True) if kept else ""
 
     def with_controls(self, smoothing: object, scale: object, train: object,
                       grouping: object = "runs") -> ViewState:
@@ -73,15 +81,17 @@ class ViewState:
                    smoothing=smoothing_or_none(first.get("smoothing")) or 0.0,
                    log_loss=first.get("scale") == "log", train=first.get("train") != "off",
                    grouped=first.get("view") == "groups",
+                   compared=experiment_names(query.get("compare", [])),
                    zoom=zoom_from_query(first))
 
     @classmethod
     def from_inputs(cls, experiment: object, objective: object, selected: object = (),
                     loss_key: object = None, accuracy_key: object = None,
-                    ) -> tuple[ViewState, str]:
+                    compared: object = ()) -> tuple[ViewState, str]:
         """The state the controls hold, and why it cannot be shown ("" if it can)."""
         state = cls(text_or_none(experiment), objective if objective in OBJECTIVES else "loss",
-                    run_ids(selected), text_or_none(loss_key), text_or_none(accuracy_key))
+                    run_ids(selected), text_or_none(loss_key), text_or_none(accuracy_key),
+                    compared=tuple(n for n in experiment_names(compared) if n != experiment))
         if experiment is None or experiment == "":
             return state, "Pick an experiment."
         if state.experiment is None:
@@ -102,6 +112,13 @@ class ViewState:
 def text_or_none(value: object) -> str | None:
     """A name from the browser, or None if it is missing, not text, or absurdly long."""
     return value if isinstance(value, str) and 0 < len(value) <= MAX_TEXT else None
+
+
+def experiment_names(values: object) -> tuple[str, ...]:
+    """Experiment names from a list the browser sent, duplicates and junk dropped."""
+    if not isinstance(values, list | tuple):
+        return ()
+    return tuple(dict.fromkeys(v for v in values if text_or_none(v)))[:MAX_COMPARED]
 
 
 def smoothing_or_none(value: object) -> float | None:
@@ -143,13 +160,20 @@ def clicked_name(click: object) -> str | None:
 
 def checked_link(state: ViewState, known: list[str], fallback: str | None
                  ) -> tuple[ViewState, str]:
-    """A linked state whose experiment the store does not have: the rest kept, the experiment
-    `fallback`, and what to say about it ("" when the link holds no such name)."""
-    if state.experiment is None or state.experiment in known:
-        return state, ""
-    note = (f"This link names the experiment {state.experiment!r}, which this store does not "
-            "have" + (f"; showing {fallback!r} instead." if fallback else "."))
-    return replace(state, experiment=fallback, selected=()), note
+    """A linked state naming experiments the store does not have: the rest kept, an unknown
+    picked experiment replaced by `fallback`, unknown compared ones dropped, and what to say
+    about it ("" when the link holds no such name)."""
+    notes = []
+    if state.experiment is not None and state.experiment not in known:
+        notes.append(f"This link names the experiment {state.experiment!r}, which this store "
+                     "does not have" + (f"; showing {fallback!r} instead." if fallback else "."))
+        state = replace(state, experiment=fallback, selected=())
+    missing = [name for name in state.compared if name not in known]
+    if missing:
+        notes.append("This link compares with experiment(s) this store does not have: "
+                     + ", ".join(map(repr, missing)) + "; left out.")
+        state = replace(state, compared=tuple(n for n in state.compared if n in known))
+    return state, " ".join(notes)
 
 
 def option_names(options: object) -> list[str]:
@@ -169,12 +193,13 @@ def next_state(current: ViewState, trigger: object, search: object,
         return linked if linked.experiment else replace(linked, experiment=current.experiment)
     if trigger == ids.LOSS_SCALE:  # a log range means nothing on a linear axis, and back
         return replace(current, zoom=without(current.zoom, ("loss_y",)))
-    if trigger in (ids.LOSS_KEY, ids.ACCURACY_KEY):  # other values: every panel rescales
-        return replace(current, zoom=())
+    if trigger in (ids.LOSS_KEY, ids.ACCURACY_KEY, ids.COMPARED):  # other values or runs:
+        return replace(current, zoom=())  # every panel rescales
     if trigger == ids.EXPERIMENT:  # a new experiment: a new selection, the same way of looking
         return ViewState(current.experiment, current.objective, smoothing=current.smoothing,
                          log_loss=current.log_loss, train=current.train,
-                         grouped=current.grouped)
+                         grouped=current.grouped, compared=current.compared)
+
     if trigger == ids.RUNS_TABLE:
         rows = event if isinstance(event, list) else []
         return replace(current, selected=run_ids(

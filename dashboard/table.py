@@ -36,6 +36,7 @@ RUN_SWATCH = {"function": "({borderLeft: '8px solid ' + params.data.colour})"}
 RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
     (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 280, "cellStyle": RUN_SWATCH,
                          "valueFormatter": {"function": "lossboardRunName(params)"}}),
+    (f.EXPERIMENT, "experiment", TEXT),  # shown only when several experiments are compared
     (f.STATUS, "status", TEXT),
     ("parent", "parent run", TEXT),  # shown only when some run is a sweep's child
     ("review", "review", {**TEXT, "minWidth": 260, "tooltipField": "review"}),  # whole on hover
@@ -61,11 +62,14 @@ def distinguishing_params(runs: pd.DataFrame) -> list[str]:
     return varied[:MAX_PARAM_COLUMNS]
 
 
-def column_defs(param_columns: list[str], children: bool = False) -> list[dict[str, Any]]:
+def column_defs(param_columns: list[str], children: bool = False,
+                experiments: bool = False) -> list[dict[str, Any]]:
     """The grid's columns, the params under one "params" heading; the parent-run column only
-    when some run (`children`) has one."""
-    columns = [{"field": field, "headerName": title, **extra,
-                **({"hide": True} if field == "parent" and not children else {})}
+    when some run (`children`) has one, the experiment column only with several
+    (`experiments`)."""
+    # `hide` always given: AG Grid keeps a column's hidden state when new column defs omit it
+    hidden = {"parent": not children, f.EXPERIMENT: not experiments}
+    columns = [{"field": field, "headerName": title, **extra, "hide": hidden.get(field, False)}
                for field, title, extra in RUN_COLUMNS]
     params = [{"field": c, "headerName": c.removeprefix(f.PARAM_PREFIX), **TEXT}
               for c in param_columns]
@@ -102,9 +106,11 @@ def table_rows(table: pd.DataFrame, runs: pd.DataFrame, param_columns: list[str]
                         pareto=table[f.PARETO].map({True: "yes", False: ""}),
                         review=review_text(runs),
                         parent=table[f.PARENT_RUN_ID].map(names).fillna(table[f.PARENT_RUN_ID]))
-    params = runs.set_index(f.RUN_ID)[param_columns].astype("string")
+    extra = [*param_columns, *([f.EXPERIMENT] if f.EXPERIMENT in runs else [])]
+    params = runs.set_index(f.RUN_ID).reindex(columns=extra).astype("string")
     rows = rows.reset_index(drop=True).join(params, on=f.RUN_ID)
-    fields = [f.RUN_ID, "colour", *(field for field, _, _ in RUN_COLUMNS), *param_columns]
+    fields = [c for c in [f.RUN_ID, "colour", *(field for field, _, _ in RUN_COLUMNS),
+                          *param_columns] if c in rows]  # the experiment: only with several
     return [{str(k): _cell(v) for k, v in record.items()}
             for record in rows[fields].to_dict(orient="records")]
 

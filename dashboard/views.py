@@ -32,7 +32,13 @@ from dashboard.units import Units, by_group, by_run, group_rows
 from dashboard.verdict_block import Verdict, verdict
 from dashboard.zoom import axis_ranges
 from tracking.predictions import with_predictions
-from tracking.reader import ExperimentData, ReaderError, RunReader, StoreUnreachable
+from tracking.reader import (
+    ExperimentData,
+    ReaderError,
+    RunReader,
+    StoreUnreachable,
+    read_together,
+)
 from tracking.retry import single_attempt
 
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
@@ -108,7 +114,7 @@ def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0
         return empty_view(problem)
     try:
         with bounded_wait():
-            data = reader.read(state.experiment)
+            data = read_together(reader, state.experiments)
     except StoreUnreachable as error:  # keep the refresh ticking: the page recovers by itself
         return replace(empty_view(f"{error} Trying again shortly."), live=True)
     except ReaderError as error:
@@ -137,7 +143,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     baseline = float(baselines.median()) if len(baselines) else None
     calibration, notes, found = _evidence(reader, state, runs, comparison, units)
     lines = partial(curves_figure, curves, units.names, selected=selected, webgl=options.webgl,
-                    colours=units.colours, train=options.train)
+                    colours=units.colours, train=options.train, featured=list(units.picks))
     zoom = partial(axis_ranges, state.zoom)  # where the link or the user zoomed each chart
     rows = table_rows(table, runs, params, units.colours)
     return View(
@@ -149,7 +155,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
                         details=units.details, reviews=units.reviews
                         ).update_layout(**zoom("tradeoff")),
         calibration, notes,
-        column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any())),
+        column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any()), f.EXPERIMENT in runs),
         group_rows(comparison.groups, rows, units.colours, params) if units.grouped else rows,
         keys, found.answers[state.objective][1], found,
         message=" ".join(m for m in (units.note, _size_note(len(table))) if m))
@@ -167,7 +173,7 @@ def param_view(reader: RunReader, state: ViewState, param: object,
     """The param-effect chart for `param` (else the first param that differs between runs),
     the params to pick from and the one shown; a message figure when the experiment cannot
     be shown."""
-    data = _read(reader, state.experiment)
+    data = _read(reader, state)
     if isinstance(data, str):
         return message_figure(data), [], None
     comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
@@ -182,20 +188,20 @@ def param_view(reader: RunReader, state: ViewState, param: object,
 def drawer_view(reader: RunReader, state: ViewState, run_id: str, tracking_uri: str,
                 comparisons: ComparisonCache) -> list[Component]:
     """The run detail drawer's content for `run_id` of the state's experiment."""
-    data = _read(reader, state.experiment)
+    data = _read(reader, state)
     if isinstance(data, str):
         return [html.P(data)]
     comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
     return drawer_body(data.runs, comparison, run_id, tracking_uri)
 
 
-def _read(reader: RunReader, experiment: str | None) -> ExperimentData | str:
-    """The experiment's runs, or why not, in a sentence for the page."""
-    if experiment is None:
+def _read(reader: RunReader, state: ViewState) -> ExperimentData | str:
+    """The state's experiments' runs, or why not, in a sentence for the page."""
+    if state.experiment is None:
         return "Pick an experiment."
     try:
         with bounded_wait():
-            data = reader.read(experiment)
+            data = read_together(reader, state.experiments)
     except ReaderError as error:
         return str(error)
     return data if not data.runs.empty else f"Experiment {data.name!r} has no runs yet."

@@ -41,6 +41,20 @@ class ExperimentData:
     history: pd.DataFrame  # frames.HISTORY_COLUMNS
 
 
+def read_together(reader: RunReader, experiments: Collection[str]) -> ExperimentData:
+    """Several experiments read as one (each run's experiment name in `experiment`): compared
+    together, their medians and fronts are the union's. One experiment reads as itself."""
+    parts = [reader.read(name) for name in dict.fromkeys(experiments)]
+    if len(parts) == 1:
+        return parts[0]
+    runs = pd.concat([part.runs.assign(**{f.EXPERIMENT: part.name}) for part in parts],
+                     ignore_index=True)
+    history = pd.concat([part.history for part in parts], ignore_index=True)
+    return ExperimentData("+".join(part.experiment_id for part in parts),
+                          " + ".join(part.name for part in parts),
+                          runs.drop_duplicates(f.RUN_ID), history.astype(f.HISTORY_DTYPES))
+
+
 @dataclass(frozen=True)
 class RunsData:
     """An experiment's runs, and what the reader that found them needs to read their history."""

@@ -61,11 +61,16 @@ def test_the_other_runs_are_one_faint_trace_and_a_selection_draws_on_top(
     browser.get(f"{crowded_dashboard.uri}/?experiment=crowded")
     kind, name, canvases = wait_until(browser, lambda d: d.execute_script(BACKGROUND),
                                       what="the background trace")
-    assert name == f"other runs ({RUNS}, validation)"
+    lines = [t for t in traces(browser, "accuracy-curves") if t["group"]]
+    featured = {t["group"] for t in lines}  # nothing selected: only the picks' own lines
+    assert 1 <= len(featured) <= 2 and {t["width"] for t in lines} == {2}
+    assert name == f"other runs ({RUNS - len(featured)}, validation)"
     assert kind == ("scattergl" if webgl else "scatter")
     assert (canvases > 0) is webgl  # WebGL draws on a canvas; SVG needs none
-    picked = [t["group"] for t in traces(browser, "accuracy-curves") if t["group"]]
-    assert picked == []  # nothing selected: no run has its own line
+    stars = {p for t in traces(browser, "tradeoff-scatter") for p, size in
+             zip(t["customdata"], t["size"] * len(t["customdata"]) if len(t["size"]) == 1
+                 else t["size"], strict=False) if size == 18}  # a pick's star: size 18
+    assert featured == stars
     first = wait_until(browser, lambda d: [p for t in traces(d, "tradeoff-scatter")
                                            for p in t["customdata"]], what="scatter points")[0]
     browser.get(f"{crowded_dashboard.uri}/?experiment=crowded&selected={first}")

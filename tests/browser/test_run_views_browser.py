@@ -7,7 +7,7 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 
-from tests.browser.page import open_dashboard, text_of, traces, wait_until
+from tests.browser.page import grid_cells, open_dashboard, query, text_of, traces, wait_until
 from tests.browser.test_groups_browser import run_cell, shown_rows
 from tests.helpers.mlflow_server import DashboardServer
 
@@ -48,3 +48,31 @@ def test_the_param_effect_view_plots_a_picked_param(browser: Any,
         "return document.querySelector('#param-effect .js-plotly-plot')"
         ".layout.xaxis.title.text") == "weight_decay", what="weight_decay on the x axis")
     assert text_of(browser, "param-picker") == "weight_decay"
+
+
+def test_runs_of_two_experiments_are_compared_on_one_page(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    open_dashboard(browser, demo_dashboard.uri)
+    wait_until(browser, lambda d: d.find_elements(By.ID, "compared-experiments"),
+               what="the compared-experiments picker")[0].click()
+    option = wait_until(browser, lambda d: d.find_elements(
+        By.CSS_SELECTOR, ".dash-options-list-option input[value='lossboard-demo-imbalanced']"),
+        what="the other experiment in the list")[0]
+    browser.execute_script("arguments[0].closest('label').click()", option)
+    wait_until(browser, lambda d: query(d).get("compare") == ["lossboard-demo-imbalanced"],
+               what="compare= in the URL")
+    rows = wait_until(browser, lambda d: len(shown_rows(d)) == 30 and shown_rows(d),
+                      what="both experiments' runs in the table")
+    shown = grid_cells(browser, "experiment")  # the column is on screen (rows virtualised)
+    assert set(shown.values()) <= {"lossboard-demo", "lossboard-demo-imbalanced"} and shown
+    experiments = browser.execute_script(
+        "const s = new Set(); dash_ag_grid.getApi('runs-table').forEachNode("
+        "n => s.add(n.data.experiment)); return Array.from(s).sort();")
+    assert experiments == ["lossboard-demo", "lossboard-demo-imbalanced"]
+    assert len(rows) == 30
+    points = [p for t in traces(browser, "tradeoff-scatter") for p in t["customdata"]]
+    assert len(points) == 30  # one scatter, its medians and front over the union
+    browser.get(demo_dashboard.uri + "?experiment=lossboard-demo&compare=nope")  # a bad link
+    wait_until(browser, lambda d: "'nope'; left out." in text_of(d, "link-message"),
+               what="the unknown experiment said")
+    assert wait_until(browser, lambda d: len(shown_rows(d)) == 24, what="the demo's runs")

@@ -77,14 +77,14 @@ SHOW_STATE = [(ids.URL, "search", "")]  # the link the page was opened with: its
 def show_inputs(experiment: object, objective: object = "loss", smoothing: object = 0,
                 scale: Any = (), selected: Any = (), loss_key: object = None,
                 accuracy_key: object = None, grouping: object = "runs",
-                ) -> list[tuple[str, str, Any]]:
+                compared: Any = ()) -> list[tuple[str, str, Any]]:
     """The inputs of the page's main callback (`show`), as the page sends them."""
     return [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", objective),
             (ids.LOSS_KEY, "value", loss_key), (ids.ACCURACY_KEY, "value", accuracy_key),
             (ids.SELECTION, "data", list(selected)), (ids.SMOOTHING, "value", smoothing),
             (ids.LOSS_SCALE, "value", list(scale)), (ids.REFRESH, "n_intervals", None),
             (ids.REVIEW_VERSION, "data", 0), (ids.TRAIN_CURVES, "value", ["train"]),
-            (ids.GROUPING, "value", grouping)]
+            (ids.GROUPING, "value", grouping), (ids.COMPARED, "value", list(compared))]
 
 
 def review_request(button: str, selected: list[str], *, experiment: object = "reviewed",
@@ -96,7 +96,8 @@ def review_request(button: str, selected: list[str], *, experiment: object = "re
              (ids.MODEL_NAME, "value", model), (ids.MODEL_ALIAS, "value", "champion"),
              (ids.REVIEW_VERSION, "data", 0), (ids.EXPERIMENT, "value", experiment),
              (ids.OBJECTIVE, "value", "loss"), (ids.SELECTION, "data", selected),
-             (ids.LOSS_KEY, "value", None), (ids.ACCURACY_KEY, "value", None)]
+             (ids.LOSS_KEY, "value", None), (ids.ACCURACY_KEY, "value", None),
+             (ids.COMPARED, "value", [])]
     return {"inputs": clicks, "state": state, "changed": f"{button}.n_clicks"}
 
 

@@ -250,7 +250,7 @@ def export_html(client: Any, experiment: str) -> str:
                (ids.REVIEW_MESSAGE, "children")]
     state = [(ids.EXPERIMENT, "value", experiment), (ids.OBJECTIVE, "value", "loss"),
              (ids.SELECTION, "data", []), (ids.LOSS_KEY, "value", None),
-             (ids.ACCURACY_KEY, "value", None)]
+             (ids.ACCURACY_KEY, "value", None), (ids.COMPARED, "value", [])]
     request = payload(outputs, [(ids.EXPORT_HTML, "n_clicks", 1),
                                 (ids.EXPORT_CSV, "n_clicks", None)], state)
     answer = client.post("/_dash-update-component", json=request | {"output": output})
@@ -285,3 +285,26 @@ def test_the_html_export_carries_groups_verdicts_and_evidence(
         assert row[6] == str(run["confident_mistakes"])
         share = run["confident_mistake_loss_share"]
         assert row[7] == ("" if share is None else f"{share:.4f}")
+
+
+def test_two_experiments_compared_together(demo_store: DemoStore) -> None:
+    """Both demo experiments at once: every run drawn and listed with its experiment, one
+    front and one pair of medians over the union, and a link naming an unknown one says so."""
+    client = client_for(demo_store.uri)
+    shown = call(client, SHOW_OUTPUTS, show_inputs(
+        "lossboard-demo", compared=["lossboard-demo-imbalanced"]), SHOW_STATE)
+    rows = shown[f"{ids.RUNS_TABLE}.rowData"]
+    assert len(rows) == 30 and {r["experiment"] for r in rows} == {
+        "lossboard-demo", "lossboard-demo-imbalanced"}
+    columns = {c.get("field"): c for c in shown[f"{ids.RUNS_TABLE}.columnDefs"]}
+    assert not columns["experiment"].get("hide")
+    points = [p for t in shown[f"{ids.TRADEOFF}.figure"]["data"] if t.get("customdata")
+              for p in t["customdata"]]
+    assert len(points) == 30
+    hover = " ".join(text for t in shown[f"{ids.TRADEOFF}.figure"]["data"]
+                     for text in t.get("hovertext") or [])
+    assert "experiment=lossboard-demo-imbalanced" in hover
+    alone = call(client, SHOW_OUTPUTS, show_inputs("lossboard-demo"), SHOW_STATE)
+    single = {c.get("field"): c for c in alone[f"{ids.RUNS_TABLE}.columnDefs"]}
+    assert single["experiment"].get("hide") and "experiment" not in alone[
+        f"{ids.RUNS_TABLE}.rowData"][0]

@@ -38,7 +38,7 @@ def test_promote_registers_the_selected_runs_model(store: dict[str, str]) -> Non
 def test_forged_or_foreign_selections_write_nothing(store: dict[str, str]) -> None:
     uri = store["uri"]
     client = create_app(DashboardSettings(uri), CachedReader(open_reader(uri))).server.test_client()
-    assert "not in this experiment" in press(client, ids.CHOOSE, [store["elsewhere"]])
+    assert "not in the experiments shown" in press(client, ids.CHOOSE, [store["elsewhere"]])
     assert "Reviews mark runs, not seed groups" in press(  # a group's row ticked by group
         client, ids.CHOOSE, [store["plain"], "g-0123abcd"])
     assert "Select a run first" in press(client, ids.CHOOSE, ["../../etc", 7])  # dropped as junk

@@ -155,7 +155,7 @@ def test_viewer_may_export(store: dict[str, str]) -> None:
                (ids.REVIEW_MESSAGE, "children")]
     state = [(ids.EXPERIMENT, "value", "reviewed"), (ids.OBJECTIVE, "value", "loss"),
              (ids.SELECTION, "data", []), (ids.LOSS_KEY, "value", None),
-             (ids.ACCURACY_KEY, "value", None)]
+             (ids.ACCURACY_KEY, "value", None), (ids.COMPARED, "value", [])]
     payload = {"output": output, "outputs": [{"id": i, "property": p} for i, p in outputs],
                "inputs": [{"id": ids.EXPORT_HTML, "property": "n_clicks", "value": None},
                           {"id": ids.EXPORT_CSV, "property": "n_clicks", "value": 1}],

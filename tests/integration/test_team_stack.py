@@ -209,7 +209,7 @@ def test_a_reviewer_promotes_and_a_viewer_cannot_move_the_alias(stack: Stack) ->
 def test_forged_and_cross_site_callbacks_are_refused(stack: Stack) -> None:
     alice = stack.client("alice")
     said = alice.review("mark", [uuid.uuid4().hex], reason="forged")
-    assert "not in this experiment" in said
+    assert "not in the experiments shown" in said
     forged = alice.session.post(f"{alice.base}/_dash-update-component", data="output=x",
                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert forged.status_code in (403, 415)

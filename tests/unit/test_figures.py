@@ -116,6 +116,10 @@ def test_crowded_experiments_draw_the_rest_as_one_trace() -> None:
     assert background.type == "scatter" and background.name == "other runs (29, validation)"
     assert len(background.x) == 29 * 3 + 28  # a NaN gap between consecutive runs
     assert {t.legendgroup for t in lines} == {"r0007"}
+    picks = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", max_lines=24,
+                          featured=["r0003"])  # nothing selected: the picks stand out
+    assert picks.data[0].name == "other runs (29, validation)"
+    assert {(t.legendgroup, t.line.width) for t in picks.data[1:]} == {("r0003", 2)}
     few = curves_figure(many_runs(5), pd.Series(dtype="string"), "loss")
     assert all(t.type == "scatter" for t in few.data) and len(few.data) == 10
     webgl = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", webgl=True)

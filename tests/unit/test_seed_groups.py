@@ -107,3 +107,11 @@ def test_groups_whose_names_would_read_the_same_carry_their_id() -> None:
     renamed = RUNS.assign(**{f.RUN_NAME: ["trial"] * len(RUNS)})
     twice = to_json(compare(renamed, POINTS), "e", "loss")["groups"]
     assert sorted(g["name"] for g in twice) == sorted([f"trial {thin}", f"trial {wide}"])
+
+
+def test_runs_of_two_experiments_compared_together_are_never_one_group() -> None:
+    both = pd.concat([RUNS.assign(experiment="a"), RUNS.assign(experiment="b").assign(
+        run_id=lambda r: "b-" + r[f.RUN_ID])], ignore_index=True)
+    ids = group_ids(both)
+    assert ids["wide-0"] == ids["wide-2"] != ids["b-wide-0"]
+    assert ids["b-wide-0"] == ids["b-wide-1"]

@@ -100,3 +100,15 @@ def test_a_link_to_an_unknown_experiment_says_so_and_keeps_the_rest() -> None:
     assert checked_link(ViewState("demo"), ["demo"], "demo") == (ViewState("demo"), "")
     assert option_names(["a", {"label": "B", "value": "b"}, 3, {"x": 1}]) == ["a", "b"]
     assert option_names(None) == []
+
+
+def test_compared_experiments_go_into_the_link_and_unknown_ones_are_said() -> None:
+    state, problem = ViewState.from_inputs("a", "loss", compared=["b", "a", "c,d", 7, "b"])
+    assert not problem and state.compared == ("b", "c,d") and state.experiments == (
+        "a", "b", "c,d")
+    assert ViewState.from_query(state.to_query()) == state  # a comma in a name survives
+    assert state.to_query() == "?experiment=a&compare=b&compare=c%2Cd"
+    checked, note = checked_link(state, ["a", "b"], "a")
+    assert checked.compared == ("b",) and "'c,d'; left out." in note
+    assert next_state(replace(state, experiment="z"), ids.EXPERIMENT, "").compared == (
+        "b", "c,d")

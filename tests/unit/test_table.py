@@ -54,9 +54,10 @@ def test_rows_are_json_ready_with_lift_over_the_majority_baseline() -> None:
 def test_a_sweeps_children_show_their_parent_by_name() -> None:
     a, b = table_rows(TABLE, RUNS, [], {})
     assert b["parent"] == "<img src=x>" and a["parent"] is None
-    hidden = {c["field"]: c.get("hide", False) for c in column_defs([], children=False)}
-    shown = {c["field"]: c.get("hide", False) for c in column_defs([], children=True)}
-    assert hidden["parent"] and not shown["parent"]
+    hidden = {c["field"]: c["hide"] for c in column_defs([], children=False)}
+    shown = {c["field"]: c["hide"] for c in column_defs([], children=True, experiments=True)}
+    assert hidden["parent"] and shown["parent"] is False  # said: the grid keeps an omitted one
+    assert hidden["experiment"] and shown["experiment"] is False
 
 
 def test_each_review_status_reads_with_its_reason_who_and_when() -> None:
