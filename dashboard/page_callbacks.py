@@ -14,7 +14,14 @@ from analysis.seed_groups import is_group_id
 from dashboard import ids
 from dashboard.comparisons import ComparisonCache
 from dashboard.settings import DashboardSettings
-from dashboard.state import ViewState, checked_link, clicked_name, next_state, option_names
+from dashboard.state import (
+    ViewState,
+    checked_link,
+    clicked_name,
+    next_state,
+    option_names,
+    text_or_none,
+)
 from dashboard.verdict_block import verdict_block
 from dashboard.views import (
     bounded_wait,
@@ -55,24 +62,31 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         prevent_initial_call=True)
 
     @app.callback(Output(ids.PARAM_EFFECT, "figure"), Output(ids.PARAM, "options"),
-                  Output(ids.PARAM, "value"), Input(ids.PARAM, "value"),
+                  Output(ids.PARAM, "placeholder"), Input(ids.PARAM, "value"),
                   Input(ids.EXPERIMENT, "value"), Input(ids.COMPARED, "value"),
                   Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
                   Input(ids.SELECTION, "data"), Input(ids.GROUPING, "value"),
-                  Input(ids.REFRESH, "n_intervals"))
+                  Input(ids.REFRESH, "n_intervals"), State(ids.URL, "search"))
     def param_effect(param: Any, experiment: Any, compared: Any, loss_key: Any,
-                     accuracy_key: Any, selected: Any, grouping: Any,
-                     _tick: Any) -> tuple[Any, Any, Any]:
-        """The chart for the picked param (else the first that differs), shown as picked."""
+                     accuracy_key: Any, selected: Any, grouping: Any, _tick: Any,
+                     search: Any) -> tuple[Any, Any, Any]:
+        """The chart for the param picked, else the link's, else the first that differs, named
+        in the picker's placeholder. The link's param is not written into the picker: Dash's
+        dropdown drops a value its options (sent here) do not hold yet."""
         state, _ = ViewState.from_inputs(experiment, "loss", selected, loss_key, accuracy_key,
                                          compared)
+        grouped = replace(state, grouped=grouping == "groups")
+        picked = text_or_none(param)  # cleared: the first param, not the link's again
+        asked = picked if ctx.triggered_id == ids.PARAM else (
+            picked or ViewState.from_query(search).param)
         try:
-            return param_view(reader, replace(state, grouped=grouping == "groups"), param,
-                              comparisons)
+            figure, names, shown = param_view(reader, grouped, asked, comparisons)
         except Exception as error:  # as in `show`: said on the page, the rest in the log
             log.exception("the param effect of %r failed", state)
             return message_figure(f"Lossboard could not draw this ({type(error).__name__})."), \
                 no_update, no_update
+        return figure, names, (shown if shown == asked else f"{shown} (the first that differs)"
+                               if shown else "no param")
 
     @app.callback(Output(ids.DRAWER, "hidden"), Output(ids.DRAWER_BODY, "children"),
                   Input(ids.RUNS_TABLE, "cellClicked"), Input(ids.DRAWER_CLOSE, "n_clicks"),
@@ -110,20 +124,23 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                 "zooms": {graph: Input(graph, "relayoutData") for graph in PANELS},
                 "smoothing": Input(ids.SMOOTHING, "value"),
                 "scale": Input(ids.LOSS_SCALE, "value"), "train": Input(ids.TRAIN_CURVES, "value"),
-                "grouping": Input(ids.GROUPING, "value"), "selected": State(ids.SELECTION, "data"),
+                "grouping": Input(ids.GROUPING, "value"), "param": Input(ids.PARAM, "value"),
+                "selected": State(ids.SELECTION, "data"),
                 "options": State(ids.EXPERIMENT, "options")})
     def sync(search: Any, experiment: Any, compared: Any, objective: Any, loss_key: Any,
              accuracy_key: Any, rows: Any, click: Any, zooms: dict[str, Any], smoothing: Any,
-             scale: Any, train: Any, grouping: Any, selected: Any, options: Any) -> list[Any]:
+             scale: Any, train: Any, grouping: Any, param: Any, selected: Any,
+             options: Any) -> list[Any]:
         picked = ViewState.from_inputs(experiment, objective, selected, loss_key, accuracy_key,
                                        compared)[0]
+        linked = ViewState.from_query(search)
         current = replace(picked.with_controls(smoothing, scale, train, grouping),
-                          zoom=ViewState.from_query(search).zoom)
+                          zoom=linked.zoom, param=linked.param)
         trigger = ctx.triggered_id
         if any(prop.endswith(".relayoutData") for prop in ctx.triggered_prop_ids):
             new = replace(current, zoom=zoomed(current.zoom, trigger, zooms.get(trigger)))
         else:
-            event = {ids.RUNS_TABLE: rows, ids.TRADEOFF: click}.get(trigger)
+            event = {ids.RUNS_TABLE: rows, ids.TRADEOFF: click, ids.PARAM: param}.get(trigger)
             new = next_state(current, trigger, search, event)
         note: Any = "" if trigger == ids.EXPERIMENT else no_update  # a new pick: link said
         if trigger in (None, ids.URL):  # a link: a name the store lacks is said, not dropped

@@ -35,6 +35,7 @@ class ViewState:
     grouped: bool = False  # one line, point and row per seed group rather than per run
     zoom: Zoom = ()  # each chart's axis ranges the user zoomed to (dashboard.zoom)
     compared: tuple[str, ...] = ()  # other experiments whose runs are compared with these
+    param: str | None = None  # the param-effect view's param (None: the first that differs)
 
     @property
     def experiments(self) -> tuple[str, ...]:
@@ -50,7 +51,8 @@ class ViewState:
                  "smoothing": f"{self.smoothing:g}" if self.smoothing else "",
                  "scale": "log" if self.log_loss else "", "train": "" if self.train else "off",
                  "view": "groups" if self.grouped else "",
-                 **zoom_query(self.zoom), "compare": list(self.compared)}
+                 "param": self.param, **zoom_query(self.zoom),
+                 "compare": list(self.compared)}
         kept = {k: v for k, v in parts.items() if v and not (k == "objective" and v == "loss")}
         return "?" + urlencode(kept, doseq=True) if kept else ""
 
@@ -82,6 +84,7 @@ class ViewState:
                    log_loss=first.get("scale") == "log", train=first.get("train") != "off",
                    grouped=first.get("view") == "groups",
                    compared=experiment_names(query.get("compare", [])),
+                   param=text_or_none(first.get("param")),
                    zoom=zoom_from_query(first))
 
     @classmethod
@@ -187,7 +190,7 @@ def option_names(options: object) -> list[str]:
 def next_state(current: ViewState, trigger: object, search: object,
                event: object = None) -> ViewState:
     """The state after `trigger` (a component id) fired; `event` is what it sent: the grid's
-    selected rows or a scatter click."""
+    selected rows, a scatter click or the param picked."""
     if trigger is None or trigger == ids.URL:  # page load, or back/forward in the browser
         linked = ViewState.from_query(search)
         return linked if linked.experiment else replace(linked, experiment=current.experiment)
@@ -198,7 +201,8 @@ def next_state(current: ViewState, trigger: object, search: object,
     if trigger == ids.EXPERIMENT:  # a new experiment: a new selection, the same way of looking
         return ViewState(current.experiment, current.objective, smoothing=current.smoothing,
                          log_loss=current.log_loss, train=current.train,
-                         grouped=current.grouped, compared=current.compared)
+                         grouped=current.grouped, compared=current.compared,
+                         param=current.param)
 
     if trigger == ids.RUNS_TABLE:
         rows = event if isinstance(event, list) else []
@@ -206,4 +210,6 @@ def next_state(current: ViewState, trigger: object, search: object,
             [r.get(f.RUN_ID) for r in rows if isinstance(r, dict)]))
     if trigger == ids.TRADEOFF:
         return current.toggled(clicked_run(event))
+    if trigger == ids.PARAM:  # picked, or cleared: the first param that differs
+        return replace(current, param=text_or_none(event))
     return current  # objective or a key picker: already in `current`

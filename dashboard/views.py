@@ -22,7 +22,7 @@ from analysis.report import Comparison
 from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
 from dashboard.comparisons import ComparisonCache
-from dashboard.figures import curves_figure
+from dashboard.figures import curves_figure, plain
 from dashboard.param_effect import param_effect_figure
 from dashboard.run_drawer import drawer_body
 from dashboard.state import MAX_SMOOTHING, ViewState
@@ -181,8 +181,11 @@ def param_view(reader: RunReader, state: ViewState, param: object,
     names = [p.removeprefix(f.PARAM_PREFIX) for p in params]
     chosen = param if isinstance(param, str) and param in names else next(iter(names), None)
     colours = units_of(state, comparison, data.runs, params).colours
-    return param_effect_figure(comparison.table, data.runs, chosen, colours,
-                               state.selected), names, chosen
+    figure = param_effect_figure(comparison.table, data.runs, chosen, colours, state.selected)
+    if isinstance(param, str) and param != chosen:  # a link's param these runs did not log
+        figure.update_layout(title=plain(f"No run here logged a param {param!r} that differs "
+                                         f"between runs; showing {chosen!r}."))
+    return figure, names, chosen
 
 
 def drawer_view(reader: RunReader, state: ViewState, run_id: str, tracking_uri: str,

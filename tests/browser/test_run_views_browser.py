@@ -32,22 +32,34 @@ def test_a_click_on_a_runs_name_opens_its_details(browser: Any,
                what="the drawer closed")
 
 
-def test_the_param_effect_view_plots_a_picked_param(browser: Any,
-                                                    demo_dashboard: DashboardServer) -> None:
+def param_axis(driver: Any) -> str:
+    return str(driver.execute_script(
+        "const g = document.querySelector('#param-effect .js-plotly-plot');"
+        " return g && g.layout.xaxis.title ? g.layout.xaxis.title.text : ''"))
+
+
+def test_the_param_effect_view_plots_a_picked_param_kept_in_the_link(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
     open_dashboard(browser, demo_dashboard.uri)
     points = wait_until(browser, lambda d: [t for t in traces(d, "param-effect")
                                             if t["customdata"]], what="the param's points")
     assert [len(t["customdata"]) for t in points] == [24, 24]  # loss and accuracy, per run
-    assert text_of(browser, "param-picker") == "epochs"  # the first param that differs
+    wait_until(browser, lambda d: text_of(d, "param-picker") == "epochs (the first that differs)",
+               what="the param shown named in the picker")
     browser.find_element(By.ID, "param-picker").click()  # Dash 4's dropdown: a button
     option = wait_until(browser, lambda d: d.find_elements(
         By.CSS_SELECTOR, ".dash-options-list-option input[value='weight_decay']"),
         what="the dropdown's options")[0]
     browser.execute_script("arguments[0].closest('label').click()", option)
-    wait_until(browser, lambda d: d.execute_script(
-        "return document.querySelector('#param-effect .js-plotly-plot')"
-        ".layout.xaxis.title.text") == "weight_decay", what="weight_decay on the x axis")
+    wait_until(browser, lambda d: param_axis(d) == "weight_decay", what="weight_decay drawn")
     assert text_of(browser, "param-picker") == "weight_decay"
+    assert wait_until(browser, lambda d: query(d).get("param"), what="param=") == ["weight_decay"]
+    browser.get(demo_dashboard.uri + "?experiment=lossboard-demo&param=learning_rate")
+    wait_until(browser, lambda d: param_axis(d) == "learning_rate", what="a link's param drawn")
+    browser.get(demo_dashboard.uri + "?experiment=lossboard-demo&param=nope")
+    wait_until(browser, lambda d: "a param 'nope'" in str(d.execute_script(
+        "const t = document.querySelector('#param-effect .gtitle');"
+        " return t ? t.textContent : ''")), what="the unknown param said, as drawn")
 
 
 def test_runs_of_two_experiments_are_compared_on_one_page(

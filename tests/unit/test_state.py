@@ -112,3 +112,11 @@ def test_compared_experiments_go_into_the_link_and_unknown_ones_are_said() -> No
     assert checked.compared == ("b",) and "'c,d'; left out." in note
     assert next_state(replace(state, experiment="z"), ids.EXPERIMENT, "").compared == (
         "b", "c,d")
+
+
+def test_the_param_effect_param_goes_into_the_link() -> None:
+    state = ViewState("e", param="lr")
+    assert state.to_query() == "?experiment=e&param=lr"
+    assert ViewState.from_query(state.to_query()) == state
+    assert next_state(replace(state, experiment="f"), ids.EXPERIMENT, "").param == "lr"
+    assert ViewState.from_query("?experiment=e&param=" + "x" * 501).param is None  # absurd
