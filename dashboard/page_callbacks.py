@@ -14,6 +14,7 @@ from analysis.seed_groups import is_group_id
 from dashboard import ids
 from dashboard.comparisons import ComparisonCache
 from dashboard.settings import DashboardSettings
+from dashboard.side_views import drawer_view, param_view
 from dashboard.state import (
     ViewState,
     checked_link,
@@ -23,14 +24,7 @@ from dashboard.state import (
     text_or_none,
 )
 from dashboard.verdict_block import verdict_block
-from dashboard.views import (
-    bounded_wait,
-    drawer_view,
-    empty_view,
-    experiment_view,
-    message_figure,
-    param_view,
-)
+from dashboard.views import bounded_wait, empty_view, experiment_view, message_figure
 from dashboard.zoom import PANELS, zoomed
 from tracking.reader import ReaderError, RunReader
 
