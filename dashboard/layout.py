@@ -88,7 +88,8 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         header(user),
         html.P(f"Where validation loss and accuracy disagree. Reading {store}. Select runs in "
                "the table or on the scatter: they are highlighted everywhere. Each run keeps "
-               "its colour on every chart; the table is the legend."),
+               "its colour on every chart; the table is the legend. Click a run's name for "
+               "its details."),
         controls(names),
         html.Div(problem, id=ids.MESSAGE, role="status", style={"color": "#b00020"}),
         html.Div(id=ids.LINK_MESSAGE, role="status", style={"color": "#8a5a00"}),
