@@ -202,18 +202,21 @@ def test_new_experiments_reach_an_open_page(sqlite_uri: str) -> None:
     from mlflow import MlflowClient
 
     client = client_for(sqlite_uri)
-    options = [(ids.EXPERIMENT, "options")]
+    options = [(ids.EXPERIMENT, "options"), (ids.COMPARED, "options")]
     tick = [(ids.EXPERIMENT_LIST_REFRESH, "n_intervals", 1)]
     assert call(client, options, tick)[f"{ids.EXPERIMENT}.options"] == ["Default"]
     MlflowClient(sqlite_uri).create_experiment("made later")
-    assert call(client, options, tick)[f"{ids.EXPERIMENT}.options"] == ["Default", "made later"]
+    answer = call(client, options, tick)
+    assert answer[f"{ids.EXPERIMENT}.options"] == ["Default", "made later"]
+    assert answer[f"{ids.COMPARED}.options"] == ["Default", "made later"]  # both pickers
 
 
 def test_the_experiment_list_stays_while_the_store_is_down() -> None:
     dead = create_app(DashboardSettings("http://127.0.0.1:9"),
                       CachedReader(open_reader("http://127.0.0.1:9"))).server.test_client()
     tick = [(ids.EXPERIMENT_LIST_REFRESH, "n_intervals", 1)]
-    assert call(dead, [(ids.EXPERIMENT, "options")], tick) == {}  # no update: list kept
+    assert call(dead, [(ids.EXPERIMENT, "options"), (ids.COMPARED, "options")],
+                tick) == {}  # no update: both lists kept
 
 
 class BrokenReader:
