@@ -14,7 +14,8 @@ from dashboard.param_effect import param_effect_figure
 from dashboard.run_drawer import drawer_body
 from dashboard.state import ViewState
 from dashboard.table import distinguishing_params
-from dashboard.views import bounded_wait, message_figure, units_of
+from dashboard.units import unit_colours
+from dashboard.views import bounded_wait, message_figure
 from tracking.reader import ExperimentData, ReaderError, RunReader, read_together
 
 
@@ -30,7 +31,7 @@ def param_view(reader: RunReader, state: ViewState, param: object,
     params = distinguishing_params(data.runs)
     names = [p.removeprefix(f.PARAM_PREFIX) for p in params]
     chosen = param if isinstance(param, str) and param in names else next(iter(names), None)
-    colours = units_of(state, comparison, data.runs, params).colours
+    colours = unit_colours(comparison, state.grouped)
     figure = param_effect_figure(comparison.table, data.runs, chosen, colours, state.selected)
     if isinstance(param, str) and param != chosen:  # a link's param these runs did not log
         figure.update_layout(title=plain(f"No run here logged a param {param!r} that differs "

@@ -75,8 +75,7 @@ def by_group(comparison: Comparison, runs: pd.DataFrame, params: list[str],
         [*alone, *(r for r in selected if r in members.index)])]
     curves = pd.concat([mean_curves(comparison.curves, members), as_runs], ignore_index=True)
     table = group_table(groups)
-    colours = run_colours([*table.index, *alone])
-    colours |= {str(run): colours[str(group)] for run, group in members.items()}
+    colours = group_colours(comparison.table, groups)
     names = pd.concat([table[f.RUN_NAME], run_names(comparison.table)])
     loners = int((comparison.table.loc[alone, f.CHILD_RUNS] == 0).sum())
     note = (f"{loners} run(s) are in no seed group: their own lines are drawn, but the "
@@ -84,6 +83,20 @@ def by_group(comparison: Comparison, runs: pd.DataFrame, params: list[str],
     return Units(table, curves, names, colours, wins(comparison.group_picks),
                  [(result.a, result.b) for result in comparison.group_versus],
                  shared_details(groups, params), note=note, grouped=True)
+
+
+def unit_colours(comparison: Comparison, grouped: bool) -> dict[str, str]:
+    """Id -> colour as `by_run` or `by_group` would give them, without building the curves."""
+    if grouped and comparison.groups is not None:
+        return group_colours(comparison.table, comparison.groups)
+    return run_colours(comparison.table.index)
+
+
+def group_colours(table: pd.DataFrame, groups: pd.DataFrame) -> dict[str, str]:
+    """Each group's colour, shared by its runs; the runs in no group their own."""
+    grouping = table[f.GROUP]
+    colours = run_colours([*groups[f.GROUP].astype(str), *table.index[grouping.isna()]])
+    return colours | {str(run): colours[str(group)] for run, group in grouping.dropna().items()}
 
 
 def run_details(runs: pd.DataFrame, params: list[str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from analysis.report import Comparison, compare
 from dashboard.figures import curves_figure, translucent
 from dashboard.table import table_rows
 from dashboard.tradeoff_figure import tradeoff_figure
-from dashboard.units import NO_GROUPS, by_group, by_run, group_rows
+from dashboard.units import NO_GROUPS, by_group, by_run, group_rows, unit_colours
 from tests.unit.test_report import history
 from tests.unit.test_seed_groups import FINAL, RUNS
 
@@ -41,6 +41,13 @@ def test_a_group_is_one_candidate_with_its_seeds_mean_and_spread() -> None:
     assert set(units.picks) <= set(units.table.index)  # the groups' picks, not a run's
     assert "1 run(s) are in no seed group" in units.note
     assert units.details[wide] == "width=64" and units.grouped
+
+
+def test_the_colours_alone_are_the_views_colours() -> None:
+    comparison = seeded()
+    assert unit_colours(comparison, True) == by_group(comparison, RUNS, PARAMS).colours
+    assert unit_colours(comparison, False) == by_run(comparison, RUNS, PARAMS).colours
+    assert unit_colours(comparison, True) != unit_colours(comparison, False)
 
 
 def test_by_group_the_curves_are_the_means_and_the_runs_alone() -> None:
