@@ -2,11 +2,11 @@
 
 `mlflow server` with more than one uvicorn worker writes a response's headers and body in two
 segments with Nagle on, so a client that delays its acknowledgement (Linux: 40 ms) waits that
-long for every body after a connection's first (uvicorn issue #3149). `tracking.file_fetch`
+long for every body after a connection's first (uvicorn issue #3149). `tracking.server_http`
 switches its connections to quick-ack mode before each answer. Measured in one run against a
 local server that answers that way: a plain `requests` session (the baseline) and the
-`FileFetcher`, 50 files each, best of 3; the target is the fetcher at <= 1/4 of the baseline.
-(The tests count the quick-ack switches instead: `tests/integration/test_file_fetch.py`.)
+`ServerSession`, 50 files each, best of 3; the target is the fetcher at <= 1/4 of the baseline.
+(The tests count the quick-ack switches instead: `tests/integration/test_server_http.py`.)
 
     .venv/bin/python scripts/bench_fetch.py [--files 50]
 """
@@ -25,9 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from mlflow.utils.rest_utils import MlflowHostCreds  # noqa: E402
 
-from tracking.file_fetch import FileFetcher  # noqa: E402
+from tracking.server_http import HostCreds, ServerSession  # noqa: E402
 
 BODY = b"history file " * 2000
 PATH = "/api/2.0/mlflow-artifacts/artifacts/0/run/artifacts/lossboard/history.npz"
@@ -64,16 +63,15 @@ def bench_fetch(files: int = 50) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        creds = MlflowHostCreds(url)  # type: ignore[no-untyped-call]
-        plain, fetcher = requests.Session(), FileFetcher(creds)
+        plain, fetcher = requests.Session(), ServerSession(HostCreds(url))
         baseline = best_seconds(lambda: plain.get(url + PATH).content, files)
-        quick = best_seconds(lambda: fetcher.get(PATH, 1 << 20), files)
+        quick = best_seconds(lambda: fetcher.get_file(PATH, 1 << 20), files)
     finally:
         server.shutdown()
         server.server_close()
     ratio = quick / baseline
     print(f"quickack: {files} files, plain session {baseline * 1000:.0f} ms "
-          f"({baseline / files * 1000:.1f} ms a file), FileFetcher {quick * 1000:.0f} ms "
+          f"({baseline / files * 1000:.1f} ms a file), ServerSession {quick * 1000:.0f} ms "
           f"({quick / files * 1000:.1f} ms a file): x{ratio:.2f} of baseline; target <= 0.25: "
           f"{'met' if ratio <= 0.25 else 'MISSED'}")
 

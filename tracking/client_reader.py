@@ -5,7 +5,7 @@ The portable path, and the fallback when the SQL fast path does not know a store
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -15,21 +15,17 @@ from mlflow.exceptions import MlflowException
 
 from analysis import frames as f
 from analysis.metric_keys import relevant_keys
-from analysis.series import tidy_history
 from tracking.reader import (
     ExperimentNotFound,
     InvalidFilter,
-    ReaderBase,
+    Progress,
     ReaderError,
-    RunsData,
     StoreUnreachable,
-    assemble_runs,
     describe_failure,
-    label_stale,
 )
+from tracking.run_records import RecordReader, RunRecord, from_entity
 
 PAGE_SIZE = 1000
-Progress = Callable[[int, int], None]  # (runs done, runs in all)
 
 
 def search_all_runs(uri: str, experiment_id: str, filter_string: str | None,
@@ -55,7 +51,7 @@ def search_all_runs(uri: str, experiment_id: str, filter_string: str | None,
             return
 
 
-class ClientReader(ReaderBase):
+class ClientReader(RecordReader):
     """`RunReader` over `MlflowClient`: search_runs pages, then get_metric_history calls."""
 
     def __init__(self, uri: str, threads: int = 4, progress: Progress | None = None) -> None:
@@ -88,31 +84,18 @@ class ClientReader(ReaderBase):
             raise ExperimentNotFound(f"no active experiment named {experiment!r} in {self.uri}")
         return str(found.experiment_id), str(found.name)
 
-    def read_runs(self, experiment: str, *, filter_string: str | None = None,
-                  include_deleted: bool = False) -> RunsData:
-        experiment_id, name = self.find_experiment(experiment)
+    def _search(self, experiment_id: str, filter_string: str | None,
+                include_deleted: bool) -> Iterator[RunRecord]:
         try:
-            runs = list(search_all_runs(self.uri, experiment_id, filter_string, include_deleted))
+            for run in search_all_runs(self.uri, experiment_id, filter_string, include_deleted):
+                yield from_entity(run)
         except MlflowException as error:
             raise StoreUnreachable(describe_failure(self.uri, error)) from None
-        return RunsData(experiment_id, name, runs_frame(runs), runs)
 
-    def read_history(self, runs: RunsData, *, run_ids: Collection[str] | None = None,
-                     extra_keys: tuple[str, ...] = (), since: int | None = None) -> pd.DataFrame:
-        chosen = None if run_ids is None else set(run_ids)
-        wanted = [r for r in runs.source if chosen is None or r.info.run_id in chosen]
-        try:
-            raw = self._points_of(wanted, extra_keys)
-        except MlflowException as error:
-            raise StoreUnreachable(describe_failure(self.uri, error)) from None
-        if since is not None:
-            raw = raw[raw[f.TIMESTAMP] >= since]
-        return tidy_history(raw)
-
-    def _points_of(self, runs: list[Run], extra: tuple[str, ...]) -> pd.DataFrame:
+    def _points_of(self, runs: list[RunRecord], extra: tuple[str, ...]) -> pd.DataFrame:
         """Raw points, one get_metric_history call per run and key, a few at a time."""
-        jobs = [(r.info.run_id, key) for r in runs
-                for key in relevant_keys(r.data.metrics, extra) if key in r.data.metrics]
+        jobs = [(r.run_id, key) for r in runs
+                for key in relevant_keys(r.latest, extra) if key in r.latest]
         rows: list[tuple[str, str, int, float, int]] = []
         done: set[str] = set()
         with ThreadPoolExecutor(self._threads) as pool:
@@ -124,27 +107,7 @@ class ClientReader(ReaderBase):
         return pd.DataFrame(rows, columns=[f.RUN_ID, f.KEY, f.STEP, f.VALUE, f.TIMESTAMP])
 
     def _points(self, job: tuple[str, str]) -> list[Metric]:
-        return self._client.get_metric_history(*job)
-
-
-def latest_metrics(run: Run) -> list[Metric]:
-    """A run's latest metric values with their steps and timestamps, as search returns them."""
-    return list(getattr(run.data, "_metric_objs", []))
-
-
-def runs_frame(runs: list[Run]) -> pd.DataFrame:
-    """The `runs` frame from MLflow `Run` objects."""
-    base = pd.DataFrame([{
-        f.RUN_ID: r.info.run_id, f.RUN_NAME: r.info.run_name, f.STATUS: r.info.status,
-        f.START_TIME: r.info.start_time, f.END_TIME: r.info.end_time,
-        f.EXPERIMENT_ID: str(r.info.experiment_id), f.LIFECYCLE_STAGE: r.info.lifecycle_stage,
-        f.ARTIFACT_URI: r.info.artifact_uri,
-    } for r in runs], columns=f.STORED_RUN_COLUMNS)
-    params = pd.DataFrame([(r.info.run_id, k, v) for r in runs for k, v in r.data.params.items()],
-                          columns=[f.RUN_ID, f.KEY, f.VALUE])
-    tags = pd.DataFrame([(r.info.run_id, k, v) for r in runs for k, v in r.data.tags.items()],
-                        columns=[f.RUN_ID, f.KEY, f.VALUE])
-    last_activity = pd.Series({r.info.run_id: max((m.timestamp for m in latest_metrics(r)),
-                                                  default=r.info.start_time) for r in runs},
-                              dtype="float64")
-    return label_stale(assemble_runs(base, params, tags), last_activity)
+        try:
+            return self._client.get_metric_history(*job)
+        except MlflowException as error:
+            raise StoreUnreachable(describe_failure(self.uri, error)) from None

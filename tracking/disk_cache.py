@@ -26,11 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from mlflow.entities import Run
 
 from analysis import frames as f
-from tracking.client_reader import latest_metrics
 from tracking.history_file import History, agrees_with
+from tracking.run_records import RunRecord
 from tracking.settings import without_password
 
 FORMAT = b"lossboard-history-cache-1"
@@ -46,16 +45,17 @@ class DiskHistoryCache:
         self.folder = folder / server
         self._warned: set[str] = set()
 
-    def get(self, runs: Collection[Run], keys: Collection[str]) -> tuple[pd.DataFrame, set[str]]:
+    def get(self, runs: Collection[RunRecord],
+            keys: Collection[str]) -> tuple[pd.DataFrame, set[str]]:
         """Raw points (run_id, key, step, value, timestamp) of `keys` for the runs held and
         still current, and the ids of those runs."""
-        held = {run.info.run_id: history for run in runs
+        held = {run.run_id: history for run in runs
                 if (history := self._current(run, keys)) is not None}
         return _points(held), set(held)
 
-    def put(self, run: Run, points: pd.DataFrame) -> None:
+    def put(self, run: RunRecord, points: pd.DataFrame) -> None:
         """Keep `points` (rows of this run) as its file."""
-        path = self._path(run.info.run_id)
+        path = self._path(run.run_id)
         if path is None:
             return
         table = pa.table({  # keys as a dictionary column: read back without a cast
@@ -63,7 +63,7 @@ class DiskHistoryCache:
             f.STEP: pa.array(points[f.STEP].to_numpy(dtype=np.int64)),
             f.VALUE: pa.array(points[f.VALUE].to_numpy(dtype=np.float64)),
             f.TIMESTAMP: pa.array(points[f.TIMESTAMP].to_numpy(dtype=np.int64))},
-            metadata={b"format": FORMAT, b"run_id": run.info.run_id.encode()})
+            metadata={b"format": FORMAT, b"run_id": run.run_id.encode()})
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".tmp", delete=False) as out:
@@ -73,18 +73,17 @@ class DiskHistoryCache:
         except OSError as error:
             self._warn("unwritable", f"{self.folder}: {error}")
 
-    def _current(self, run: Run, keys: Collection[str]) -> History | None:
+    def _current(self, run: RunRecord, keys: Collection[str]) -> History | None:
         """The run's points of `keys` from its file, if the file agrees with the run."""
-        path = self._path(run.info.run_id)
+        path = self._path(run.run_id)
         if path is None or not path.is_file():
             return None
         try:
-            history = _read(path, run.info.run_id)
+            history = _read(path, run.run_id)
         except (OSError, ValueError, pa.ArrowException) as error:
             self._warn("ignored", f"{path}: {error}")
             return None
-        latest = {m.key: (m.step, m.timestamp, m.value) for m in latest_metrics(run)
-                  if m.key in keys}
+        latest = {key: point for key, point in run.latest.items() if key in keys}
         if not agrees_with(history, latest, complete=False):
             return None
         wanted = np.isin(history.keys, list(latest))[history.key_index]

@@ -17,12 +17,15 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from mlflow import MlflowClient
 from numpy.typing import NDArray
 
 from tracking import keys
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 Latest = tuple[int, int, float]  # (step, timestamp, value) of a key's latest point
 _ARRAYS = ("keys", "key_index", "step", "value", "timestamp")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from tracking.reader import ReaderBase, RunReader
+from tracking.reader import Progress, ReaderBase, RunReader
 
 
-def open_reader(uri: str, progress: Callable[[int, int], None] | None = None, *,
+def open_reader(uri: str, progress: Progress | None = None, *,
                 artifacts_uri: str | None = None, cache_dir: Path | None = None) -> RunReader:
     """The reader for `uri`: SQL for database stores (whatever MLflow version wrote them; it is
     the only path there, since MLflow's own store object would migrate them), the REST reader
@@ -23,7 +22,7 @@ def open_reader(uri: str, progress: Callable[[int, int], None] | None = None, *,
     return reader
 
 
-def _open(uri: str, progress: Callable[[int, int], None] | None,
+def _open(uri: str, progress: Progress | None,
           cache_dir: Path | None) -> ReaderBase:
     from tracking import file_reader, sql_reader  # the others import MLflow: only when needed
 

@@ -7,7 +7,7 @@ runs: most runs) cost nothing; asking the store for a file each of them lacks to
 
 A file comes from the run's artifact root as the runs frame records it, never through an
 MLflow tracking store object (on a database of another MLflow version that object would migrate
-it): read in place for local roots; through `FileFetcher` (the run's root is proxied by the
+it): read in place for local roots; through `ServerSession` (the run's root is proxied by the
 tracking server: `mlflow-artifacts:`) from an http(s) server; through MLflow's artifact
 repository for anything else (S3, GCS, ...).
 """
@@ -73,21 +73,19 @@ class _Fetch:
         self._uri = tracking_uri
         self._fetcher = None
         if urlparse(tracking_uri).scheme in ("http", "https"):
-            from mlflow.utils.credentials import get_default_host_creds
+            from tracking.server_http import ServerSession, host_creds
 
-            from tracking.file_fetch import FileFetcher
-
-            self._fetcher = FileFetcher(get_default_host_creds(tracking_uri))  # type: ignore[no-untyped-call]
+            self._fetcher = ServerSession(host_creds(tracking_uri))
 
     def __call__(self, root: str, path: str) -> io.BytesIO | Path:
         local = _local_path(root)
         if local is not None:
             return local / path
-        from tracking.file_fetch import proxied_artifact_endpoint
+        from tracking.server_http import proxied_artifact_endpoint
 
         endpoint = proxied_artifact_endpoint(root, path)
         if endpoint is not None and self._fetcher is not None:
-            data = self._fetcher.get(endpoint, MAX_PREDICTIONS_BYTES)
+            data = self._fetcher.get_file(endpoint, MAX_PREDICTIONS_BYTES)
             if data is None:
                 raise FileNotFoundError(f"no {path} under {root}")
             return io.BytesIO(data)

@@ -7,7 +7,7 @@ The readers (`sql_reader`, `file_reader`, `rest_reader`, `client_reader`) implem
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,6 +15,8 @@ import pandas as pd
 
 from analysis import frames as f
 from analysis.calibration import Predictions
+
+Progress = Callable[[int, int], None]  # (done, in all): how far a reader's history reads are
 
 
 class ReaderError(Exception):

@@ -13,13 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Run
+from mlflow.entities import Metric
 
 from analysis import frames as f
 from tests.helpers.mlflow_server import MlflowServer
 from tests.integration.test_readers import assert_same
 from tracking.disk_cache import DiskHistoryCache
 from tracking.rest_reader import RestReader
+from tracking.run_records import RunRecord
 
 EXPERIMENT = "cached"
 pytestmark = pytest.mark.integration
@@ -32,8 +33,8 @@ class RecordingReader(RestReader):
         super().__init__(uri, cache=cache)
         self.asked: list[set[str]] = []
 
-    def _fetched(self, runs: list[Run], wanted: list[str]) -> pd.DataFrame:
-        self.asked.append({r.info.run_id for r in runs})
+    def _fetched(self, runs: list[RunRecord], wanted: list[str]) -> pd.DataFrame:
+        self.asked.append({r.run_id for r in runs})
         return super()._fetched(runs, wanted)
 
 

@@ -12,19 +12,19 @@ import pytest
 import requests
 from mlflow import MlflowClient
 from mlflow.entities import Metric
-from mlflow.utils.credentials import get_default_host_creds
 
 from analysis import frames as f
 from tests.helpers.lossy_proxy import LossyProxy
 from tests.helpers.mlflow_server import MlflowServer
 from tests.helpers.stores import EXPERIMENT, write_awkward_experiment
-from tests.integration.test_file_fetch import assert_acknowledged_at_once
 from tests.integration.test_readers import assert_same
+from tests.integration.test_server_http import assert_acknowledged_at_once
 from tracking import EpochLogger, TrackingSettings, keys
-from tracking.file_fetch import FileFetcher
 from tracking.history_file import decode, encode, log_history_file
 from tracking.reader import StoreUnreachable
 from tracking.rest_reader import RestReader, history_file_endpoint
+from tracking.run_records import from_entity
+from tracking.server_http import ServerSession, host_creds
 from tracking.sql_reader import SqlReader
 
 ENDED_WITH_METRICS = ("plain", "extremes", "duplicates", "no-accuracy")
@@ -109,7 +109,7 @@ def test_files_give_the_bulk_endpoints_frames_and_bad_ones_fall_back_to_it(
 def test_lost_file_responses_are_retried_and_a_dead_end_is_a_clear_error(
         mlflow_server: MlflowServer, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = awkward_with_files(mlflow_server)
-    run = MlflowClient(mlflow_server.uri).get_run(ids["plain"])
+    run = from_entity(MlflowClient(mlflow_server.uri).get_run(ids["plain"]))
     path = history_file_endpoint(run)
     assert path is not None
     proxy = LossyProxy(mlflow_server.port, drop={path: 2})
@@ -139,10 +139,10 @@ def test_files_from_several_server_workers_come_without_the_delayed_ack_wait(
         ids = awkward_with_files(server)
         assert_same(RestReader(server.uri).read(EXPERIMENT),
                     SqlReader(server.backend_uri).read(EXPERIMENT))
-        path = history_file_endpoint(MlflowClient(server.uri).get_run(ids["plain"]))
+        path = history_file_endpoint(from_entity(MlflowClient(server.uri).get_run(ids["plain"])))
         assert path is not None
-        plain, fetcher = requests.Session(), FileFetcher(get_default_host_creds(server.uri))
+        plain, fetcher = requests.Session(), ServerSession(host_creds(server.uri))
         assert_acknowledged_at_once(lambda: plain.get(server.uri + path).content,
-                                    lambda: fetcher.get(path, 1 << 20), monkeypatch)
+                                    lambda: fetcher.get_file(path, 1 << 20), monkeypatch)
     finally:
         server.stop()

@@ -22,7 +22,7 @@ from tests.helpers.stores import (
     fresh_postgres_uri,
     write_awkward_experiment,
 )
-from tracking import rest_reader
+from tracking import rest_api
 from tracking.client_reader import ClientReader, search_all_runs
 from tracking.open import open_reader
 from tracking.reader import (
@@ -107,7 +107,7 @@ def test_rest_and_client_paths_agree_with_sql_on_the_servers_store(
     assert_same(over_rest.read(EXPERIMENT), local)
     assert_same(ClientReader(mlflow_server.uri).read(EXPERIMENT), local)
     # answers capped at 2 points: full batches are split, single runs read page by page
-    monkeypatch.setattr(rest_reader, "MAX_POINTS_PER_CALL", 2)
+    monkeypatch.setattr(rest_api, "MAX_POINTS_PER_CALL", 2)
     assert_same(RestReader(mlflow_server.uri).read(EXPERIMENT), local)
 
 

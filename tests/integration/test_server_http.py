@@ -1,4 +1,4 @@
-"""The REST reader's file fetcher over TLS, against a real HTTPS server on 127.0.0.1.
+"""The REST reader's server session over TLS, against a real HTTPS server on 127.0.0.1.
 
 The server answers the way uvicorn's workers do: headers and body in two writes on a socket
 with Nagle's algorithm on, so a client that delays its acknowledgement waits 40 ms a file.
@@ -22,10 +22,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from mlflow.utils.rest_utils import MlflowHostCreds
 
-from tracking import file_fetch
-from tracking.file_fetch import FileFetcher
+from tracking import server_http
+from tracking.server_http import HostCreds, ServerSession
 
 BODY = b"history file " * 200
 PATH = "/api/2.0/mlflow-artifacts/artifacts/0/run/artifacts/lossboard/history.npz"
@@ -100,12 +99,12 @@ def test_files_over_tls_are_checked_against_the_servers_certificate(
     url, cert = https_server.url, str(https_server.cert)
     # the certificate the user gave wins over REQUESTS_CA_BUNDLE, as in MLflow's own requests
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
-    assert FileFetcher(MlflowHostCreds(url, server_cert_path=cert)).get(PATH, 1 << 20) == BODY
-    assert FileFetcher(MlflowHostCreds(url, ignore_tls_verification=True)).get(
+    assert ServerSession(HostCreds(url, verify=cert)).get_file(PATH, 1 << 20) == BODY
+    assert ServerSession(HostCreds(url, verify=False)).get_file(
         PATH, 1 << 20) == BODY
     before = https_server.connections
     with pytest.raises(requests.exceptions.SSLError):
-        FileFetcher(MlflowHostCreds(url)).get(PATH, 1 << 20)  # not signed by a known authority
+        ServerSession(HostCreds(url)).get_file(PATH, 1 << 20)  # not signed by a known authority
     assert https_server.connections == before + 1  # not retried: it would fail the same way
 
 
@@ -113,13 +112,13 @@ def test_over_tls_too_answers_come_without_the_delayed_ack_wait(
         https_server: FileServer, monkeypatch: pytest.MonkeyPatch) -> None:
     url, cert = https_server.url, str(https_server.cert)
     plain = requests.Session()
-    fetcher = FileFetcher(MlflowHostCreds(url, server_cert_path=cert))
+    fetcher = ServerSession(HostCreds(url, verify=cert))
 
     def plain_get() -> bytes | None:
         return plain.get(url + PATH, verify=cert).content
 
     def quick_get() -> bytes | None:
-        return fetcher.get(PATH, 1 << 20)
+        return fetcher.get_file(PATH, 1 << 20)
 
     assert plain_get() == BODY
     assert_acknowledged_at_once(plain_get, quick_get, monkeypatch)
@@ -132,14 +131,14 @@ def assert_acknowledged_at_once(plain_get: Callable[[], bytes | None],
     its connection was switched to quick-ack mode, read back from the socket (counted events,
     not seconds: how many milliseconds that saves is `scripts/bench.py quickack`)."""
     switched: list[int] = []
-    switch = file_fetch.acknowledge_at_once
+    switch = server_http.acknowledge_at_once
 
     def spy(sock: socket.socket | None) -> None:
         switch(sock)
         if sock is not None:
             switched.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK))
 
-    monkeypatch.setattr(file_fetch, "acknowledge_at_once", spy)
+    monkeypatch.setattr(server_http, "acknowledge_at_once", spy)
     assert quick_get() == plain_get()
     for _ in range(times - 1):
         quick_get()
