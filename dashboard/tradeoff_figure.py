@@ -38,6 +38,7 @@ NAMED_FRONT = 5  # a front of more runs than this is not named run by run
 # named points take turns above and below their point, so that two close ones do not overwrite;
 # near the left or right edge a name runs inwards, never over the axis's tick labels
 EDGE = 0.3  # of the loss range, from either side
+NEAR = 0.05  # of the loss range: names of points closer than this in x would collide
 MIN_RUNS_FOR_QUADRANTS = 4  # fewer runs than this have no median worth splitting at
 KEY_COLOUR = "#888888"
 PICK = "star"
@@ -179,19 +180,42 @@ def _add_names(figure: go.Figure, known: pd.DataFrame, chosen: set[str],
     figure.add_trace(go.Scatter(x=named[f.FINAL_LOSS].to_numpy(),
                                 y=named[f.FINAL_ACCURACY].to_numpy(), mode="text", text=text,
                                 textposition=label_positions(named[f.FINAL_LOSS],
+                                                             named[f.FINAL_ACCURACY],
                                                              known[f.FINAL_LOSS]),
                                 hoverinfo="skip", showlegend=False, cliponaxis=False,
-                                textfont={"size": 11}))
+                                # a halo of the background's colour: legible over the points
+                                textfont={"size": 11, "shadow": "auto"}))
 
 
-def label_positions(x: pd.Series, every: pd.Series) -> list[str]:
-    """Where each name goes beside its point at `x` (among `every` point's x): alternately
-    above and below, to the right near the left edge, to the left near the right edge."""
+def label_positions(x: pd.Series, y: pd.Series, every: pd.Series) -> list[str]:
+    """Where each name goes beside its point at (`x`, `y`), `x` among `every` point's x: to the
+    right near the left edge, to the left near the right edge; of points close in x, the upper
+    one's name above it, the lowest one's below (so names never cross) and any between beside
+    theirs; the others alternately above and below."""
     low, high = float(every.min()), float(every.max())
     span = (high - low) or 1.0
-    return [("top" if i % 2 == 0 else "bottom") + " "
-            + ("right" if (v - low) / span < EDGE else "left" if (high - v) / span < EDGE
-               else "center") for i, v in enumerate(x.astype(float))]
+    xs, ys = x.astype(float).to_numpy(), y.astype(float).to_numpy()
+    vertical = ["top" if i % 2 == 0 else "bottom" for i in range(len(xs))]
+    for cluster in _close_in_x(xs, span * NEAR):
+        if len(cluster) > 1:
+            ranked = sorted(cluster, key=lambda i: -ys[i])
+            for i in ranked[1:-1]:
+                vertical[i] = "middle"
+            vertical[ranked[0]], vertical[ranked[-1]] = "top", "bottom"
+    return [f"{v} " + ("right" if (u - low) / span < EDGE else "left"
+                       if (high - u) / span < EDGE else "center")
+            for v, u in zip(vertical, xs, strict=True)]
+
+
+def _close_in_x(xs: np.ndarray, near: float) -> list[list[int]]:
+    """Indices of `xs` (ascending) in runs whose neighbours are within `near` of each other."""
+    clusters: list[list[int]] = []
+    for i, value in enumerate(xs):
+        if clusters and value - xs[clusters[-1][-1]] <= near:
+            clusters[-1].append(i)
+        else:
+            clusters.append([i])
+    return clusters
 
 
 def _add_guides(figure: go.Figure, known: pd.DataFrame, split: bool,

@@ -279,6 +279,29 @@ def test_names_on_the_scatter_stay_clear_of_the_axis_labels(
     assert names_start and min(names_start) > ticks_end, (ticks_end, names_start)
 
 
+NAME_BOXES = """
+return Array.from(document.querySelectorAll('#tradeoff-scatter .textpoint text')).map(t => {
+  const box = t.getBoundingClientRect();
+  return [t.textContent, box.left, box.top, box.right, box.bottom, t.style.textShadow];
+});
+"""
+
+
+def test_names_on_the_scatter_never_run_through_each_other(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """The demo's two picks lie a pixel apart in loss, the lower-loss one less accurate: its
+    name went above and the other's below, through each other and the points under them."""
+    open_dashboard(browser, demo_dashboard.uri)
+    boxes = browser.execute_script(NAME_BOXES)
+    assert len(boxes) >= 2
+    for i, (a, *box_a, _) in enumerate(boxes):
+        for b, *box_b, _ in boxes[i + 1:]:
+            apart = (box_a[2] <= box_b[0] or box_b[2] <= box_a[0]
+                     or box_a[3] <= box_b[1] or box_b[3] <= box_a[1])
+            assert apart, (a, box_a, b, box_b)
+    assert all(shadow for *_, shadow in boxes)  # a halo keeps them legible over the points
+
+
 def test_chart_toolbars_are_out_of_the_tab_order(browser: Any,
                                                  demo_dashboard: DashboardServer) -> None:
     """Tab walked through 10+ toolbar buttons per chart before reaching the table."""

@@ -192,7 +192,11 @@ def test_a_reviewed_run_is_outlined_in_its_statuss_colour_and_says_so_on_hover()
     assert odd.marker.line.color == "black"  # one outline colour for all: styled at once
 
 
-def test_names_near_an_edge_run_inwards_and_close_ones_alternate() -> None:
+def test_names_near_an_edge_run_inwards_and_close_ones_never_cross() -> None:
     every = pd.Series([0.1, 0.5, 0.9])
-    assert label_positions(pd.Series([0.1, 0.12, 0.5, 0.9]), every) == [
-        "top right", "bottom right", "top center", "bottom left"]
+    # the demo's two picks: the lower-loss one is the less accurate, so alternating by loss
+    # put its name above and the other's below, through each other
+    assert label_positions(pd.Series([0.1, 0.12, 0.5, 0.9]), pd.Series([0.95, 0.96, 0.8, 0.7]),
+                           every) == ["bottom right", "top right", "top center", "bottom left"]
+    assert label_positions(pd.Series([0.1, 0.102, 0.104]), pd.Series([0.9, 0.95, 0.93]),
+                           every) == ["bottom right", "top right", "middle right"]
