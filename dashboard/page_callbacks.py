@@ -167,13 +167,12 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
              train: Any, grouping: Any, compared: Any, search: Any) -> tuple[Any, ...]:
         state, problem = ViewState.from_inputs(experiment, objective, selected, loss_key,
                                                accuracy_key, compared)
-        state = replace(state, zoom=ViewState.from_query(search).zoom,
-                        grouped=grouping == "groups")
-        curves = state.with_controls(smoothing, scale, train)  # a forged smoothing is said below
-        try:
+        state = replace(state.with_controls(smoothing, scale, train, grouping),
+                        zoom=ViewState.from_query(search).zoom)
+        try:  # a forged smoothing: the state leaves it out, the view says so
             view = empty_view(problem) if problem else experiment_view(
-                reader, state, smoothing, curves.log_loss, comparisons, webgl=settings.webgl,
-                stalled_after=settings.stalled_seconds, train=curves.train)
+                reader, state, comparisons, smoothing=smoothing, webgl=settings.webgl,
+                stalled_after=settings.stalled_seconds)
         except Exception as error:  # a bug must not leave a blank page: say so, log the rest
             log.exception("drawing %r failed", state)
             view = empty_view(f"Lossboard could not draw this view ({type(error).__name__}: "

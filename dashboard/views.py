@@ -67,40 +67,31 @@ class View:
     live: bool = False  # a run is RUNNING, or the store is unreachable: the page keeps asking
 
 
-@dataclass(frozen=True)
-class DrawOptions:
-    """How the curves are drawn: the page's smoothing, scale and train-curve controls."""
-
-    smoothing: float = 0.0
-    log_loss: bool = False
-    train: bool = True  # train curves (dashed) beside the validation ones
-    webgl: bool = False
-
-
 def empty_view(message: str, keys: list[str] | None = None) -> View:
     blank = message_figure(message)
     return View(blank, blank, blank, blank, keys=keys or [], message=message)
 
 
-def check_inputs(state: ViewState, smoothing: object, log_loss: object) -> str:
-    """Why these inputs cannot be shown, or "" if they can."""
+def check_inputs(state: ViewState, smoothing: object) -> str:
+    """Why these inputs cannot be shown, or "" if they can (`smoothing`: the slider's value as
+    the browser sent it; the state holds it only where valid)."""
     if state.experiment is None:
         return "Pick an experiment."
     if (isinstance(smoothing, bool) or not isinstance(smoothing, int | float)
-            or not 0 <= smoothing <= MAX_SMOOTHING or not isinstance(log_loss, bool)):
+            or not 0 <= smoothing <= MAX_SMOOTHING):
         return "Smoothing must be a number from 0 to 0.95."
     return ""
 
 
-def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0,
-                    log_loss: object = False, comparisons: ComparisonCache | None = None, *,
-                    webgl: bool = False, stalled_after: float = f.STALLED_AFTER_SECONDS,
-                    train: bool = True) -> View:
-    """The page for `state` (built from browser input: see `dashboard.state`); `webgl`: draw
-    the unselected runs' background with WebGL rather than SVG; RUNNING runs quiet for
-    `stalled_after` seconds are shown as stalled and do not keep the page refreshing."""
-    problem = check_inputs(state, smoothing, log_loss)
-    if problem or state.experiment is None or not isinstance(smoothing, int | float):
+def experiment_view(reader: RunReader, state: ViewState,
+                    comparisons: ComparisonCache | None = None, *, smoothing: object = 0.0,
+                    webgl: bool = False, stalled_after: float = f.STALLED_AFTER_SECONDS) -> View:
+    """The page for `state` (built from browser input: see `dashboard.state`; `smoothing` as
+    sent, to say when it is not one); `webgl`: draw the unselected runs' background with WebGL
+    rather than SVG; RUNNING runs quiet for `stalled_after` seconds are shown as stalled and do
+    not keep the page refreshing."""
+    problem = check_inputs(state, smoothing)
+    if problem or state.experiment is None:
         return empty_view(problem)
     try:
         with bounded_wait():
@@ -117,27 +108,26 @@ def experiment_view(reader: RunReader, state: ViewState, smoothing: object = 0.0
     if not comparison.has_metrics:
         return empty_view(f"No run in {data.name!r} logged both a validation loss and an "
                           "accuracy the dashboard recognises; pick the keys above.", keys)
-    options = DrawOptions(float(smoothing), bool(log_loss), train, webgl)
-    view = _draw(reader, state, data.runs, comparison, options, keys)
+    view = _draw(reader, state, data.runs, comparison, keys, webgl)
     return with_stalled_runs(view, data.runs, stalled_after)
 
 
 def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
-          options: DrawOptions, keys: list[str]) -> View:
+          keys: list[str], webgl: bool) -> View:
     table = comparison.table
     params = distinguishing_params(runs)
     units = units_of(state, comparison, runs, params)
-    curves = thin(smooth(units.curves, options.smoothing), MAX_POINTS_PER_LINE)
+    curves = thin(smooth(units.curves, state.smoothing), MAX_POINTS_PER_LINE)
     selected = [r for r in state.selected if r in units.names.index]
     baselines = table[f.BASELINE_ACCURACY].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
     calibration, notes, found = _evidence(reader, state, runs, comparison, units)
-    lines = partial(curves_figure, curves, units.names, selected=selected, webgl=options.webgl,
-                    colours=units.colours, train=options.train, featured=list(units.picks))
+    lines = partial(curves_figure, curves, units.names, selected=selected, webgl=webgl,
+                    colours=units.colours, train=state.train, featured=list(units.picks))
     zoom = partial(axis_ranges, state.zoom)  # where the link or the user zoomed each chart
     rows = table_rows(table, runs, params, units.colours)
     return View(
-        lines("loss", log_y=options.log_loss, divergence=units.divergence).update_layout(
+        lines("loss", log_y=state.log_loss, divergence=units.divergence).update_layout(
             **zoom("loss")),
         lines("accuracy", baseline=baseline).update_layout(**zoom("accuracy")),
         tradeoff_figure(units.table, selected, _pairs(units.disagreements, selected),
