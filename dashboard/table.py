@@ -5,7 +5,7 @@ so a run named `<img src=x onerror=...>` shows as those characters."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -30,11 +30,13 @@ GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "header
                 "headerHeight": 36, "groupHeaderHeight": 26,  # two rows: the params heading
                 # `params.lr` is a column name, not a path into a nested `params` object
                 "suppressFieldDotNotation": True}
+MIN_RUN_WIDTH, MAX_RUN_WIDTH, CHAR_PX = 280, 520, 8  # CHAR_PX: an average character, 13 px font
 # the run's line colour as a swatch: the table is the charts' legend
 RUN_SWATCH = {"function": "({borderLeft: '8px solid ' + params.data.colour})"}
 
 RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
-    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 280, "cellStyle": RUN_SWATCH,
+    (f.RUN_NAME, "run", {**TEXT, "pinned": "left", "minWidth": 200, "cellStyle": RUN_SWATCH,
+                         "tooltipField": f.RUN_NAME,
                          "valueFormatter": {"function": "lossboardRunName(params)"}}),
     (f.EXPERIMENT, "experiment", TEXT),  # shown only when several experiments are compared
     (f.STATUS, "status", TEXT),
@@ -63,17 +65,25 @@ def distinguishing_params(runs: pd.DataFrame) -> list[str]:
 
 
 def column_defs(param_columns: list[str], children: bool = False,
-                experiments: bool = False) -> list[dict[str, Any]]:
+                experiments: bool = False, names: Iterable[str] = ()) -> list[dict[str, Any]]:
     """The grid's columns, the params under one "params" heading; the parent-run column only
     when some run (`children`) has one, the experiment column only with several
-    (`experiments`)."""
+    (`experiments`); the run column wide enough for the longest of `names`."""
     # `hide` always given: AG Grid keeps a column's hidden state when new column defs omit it
     hidden = {"parent": not children, f.EXPERIMENT: not experiments}
     columns = [{"field": field, "headerName": title, **extra, "hide": hidden.get(field, False)}
                for field, title, extra in RUN_COLUMNS]
+    columns[0] |= {"width": run_column_width(names)}
     params = [{"field": c, "headerName": c.removeprefix(f.PARAM_PREFIX), **TEXT}
               for c in param_columns]
     return columns + ([{"headerName": "params", "children": params}] if params else [])
+
+
+def run_column_width(names: Iterable[str]) -> int:
+    """Pixels for the run column: its longest name whole (a group's "▸ ", "(3 seeds)" and the
+    colour swatch included), between 280 and 520; a longer name shows whole on hover."""
+    longest = max((len(str(name)) for name in names), default=0)
+    return min(MAX_RUN_WIDTH, max(MIN_RUN_WIDTH, CHAR_PX * longest + 64))
 
 
 def review_statuses(runs: pd.DataFrame) -> pd.Series:

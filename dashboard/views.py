@@ -135,7 +135,8 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
                         details=units.details, reviews=units.reviews
                         ).update_layout(**zoom("tradeoff")),
         calibration, notes,
-        column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any()), f.EXPERIMENT in runs),
+        column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any()), f.EXPERIMENT in runs,
+                    units.names),
         group_rows(comparison.groups, rows, units.colours, params) if units.grouped else rows,
         keys, found.answers[state.objective][1], found,
         message=" ".join(m for m in (units.note, _size_note(len(table))) if m))

@@ -92,3 +92,26 @@ def test_a_ticked_seed_is_drawn_among_the_means(browser: Any,
                                       for t in traces(d, "loss-curves")),
                what="the ticked seed's own bold line")
 
+
+
+CUT_NAMES = """
+return Array.from(document.querySelectorAll("#runs-table .ag-row [col-id='run_name']"))
+  .map(cell => [cell.textContent, cell.querySelector('.ag-cell-value') || cell])
+  .filter(([, value]) => value.scrollWidth > value.clientWidth).map(([text]) => text);
+"""
+
+
+def test_group_names_show_whole_in_the_table(browser: Any,
+                                             demo_dashboard: DashboardServer) -> None:
+    """At 1280 px "mlp-128x128-no-decay-long (3 seeds)" showed as "mlp-128x128-no-decay-long (..."
+    in a run column sized for run names."""
+    size = browser.get_window_size()
+    browser.set_window_size(1280, 1000)
+    try:
+        open_dashboard(browser, demo_dashboard.uri + "?experiment=lossboard-demo&view=groups")
+        wait_until(browser, lambda d: len(shown_rows(d)) == CONFIGURATIONS, what="the groups")
+        names = [run_cell(browser, str(row)).text for row, _ in shown_rows(browser)]
+        assert any("128x128" in name for name in names)
+        assert browser.execute_script(CUT_NAMES) == []
+    finally:
+        browser.set_window_size(size["width"], size["height"])

@@ -72,3 +72,10 @@ def test_each_review_status_reads_with_its_reason_who_and_when() -> None:
         "b": "rejected: overconfident (?, ?)",
         "c": "chosen: best loss (bo, t)",  # an older Lossboard's "selected"
         "d": None}
+
+
+def test_the_run_column_fits_its_longest_name_within_bounds() -> None:
+    assert column_defs([])[0]["width"] == 280  # no names: the narrowest
+    assert column_defs([], names=["x" * 30])[0]["width"] == 304
+    assert column_defs([], names=["a", "x" * 200])[0]["width"] == 520  # then whole on hover
+    assert column_defs([])[0]["tooltipField"] == "run_name"
