@@ -13,9 +13,10 @@ from dashboard.state import MAX_SMOOTHING
 from dashboard.table import GRID_OPTIONS
 
 ROW = {"display": "flex", "gap": "16px", "alignItems": "center", "flexWrap": "wrap"}
+PAIR = {"display": "flex", "gap": "8px", "alignItems": "center"}
 SIDE_BY_SIDE = {"display": "flex", "gap": "12px"}
 HALF = {"flex": "1 1 0", "minWidth": 0}
-KEY_PICKER = {"minWidth": "220px"}
+KEY_PICKER = {"minWidth": "200px"}
 
 
 def first_choice(names: list[str]) -> str | None:
@@ -26,38 +27,41 @@ def first_choice(names: list[str]) -> str | None:
 def controls(names: list[str]) -> html.Div:
     return html.Div([
         html.Div([
-            html.Label("Experiment", htmlFor=ids.EXPERIMENT),
-            dcc.Dropdown(id=ids.EXPERIMENT, options=names, value=first_choice(names),
-                         clearable=False, style={"minWidth": "320px"}),
-            html.Label("compared with", htmlFor=ids.COMPARED),
-            dcc.Dropdown(id=ids.COMPARED, options=names, value=[], multi=True,
-                         placeholder="other experiments (optional)",
-                         style={"minWidth": "260px"}),
-            html.Label("What do you care about?", htmlFor=ids.OBJECTIVE),
-            dcc.RadioItems(id=ids.OBJECTIVE, value="loss", inline=True, options=[
-                {"label": " loss (probabilities close to the truth)", "value": "loss"},
-                {"label": " accuracy (argmax hits)", "value": "accuracy"}]),
-            html.Label("Show", htmlFor=ids.GROUPING),
-            dcc.RadioItems(id=ids.GROUPING, value="runs", inline=True, options=[
+            labelled("Experiment", dcc.Dropdown(
+                id=ids.EXPERIMENT, options=names, value=first_choice(names), clearable=False,
+                style={"minWidth": "320px"})),
+            labelled("compared with", dcc.Dropdown(
+                id=ids.COMPARED, options=names, value=[], multi=True,
+                placeholder="other experiments (optional)", style={"minWidth": "260px"})),
+            labelled("What do you care about?", dcc.RadioItems(
+                id=ids.OBJECTIVE, value="loss", inline=True, options=[
+                    {"label": " loss (probabilities close to the truth)", "value": "loss"},
+                    {"label": " accuracy (argmax hits)", "value": "accuracy"}])),
+            labelled("Show", dcc.RadioItems(id=ids.GROUPING, value="runs", inline=True, options=[
                 {"label": " each run", "value": "runs"},
-                {"label": " seed groups (mean ± sd)", "value": "groups"}]),
+                {"label": " seed groups (mean ± sd)", "value": "groups"}])),
         ], style=ROW),
         html.Div([
-            html.Label("Loss key", htmlFor=ids.LOSS_KEY),
-            dcc.Dropdown(id=ids.LOSS_KEY, placeholder="found automatically", style=KEY_PICKER),
-            html.Label("Accuracy key", htmlFor=ids.ACCURACY_KEY),
-            dcc.Dropdown(id=ids.ACCURACY_KEY, placeholder="found automatically",
-                         style=KEY_PICKER),
-            html.Label("Smoothing", htmlFor=ids.SMOOTHING),
-            html.Div(dcc.Slider(id=ids.SMOOTHING, min=0, max=MAX_SMOOTHING, step=0.05, value=0,
-                                marks={0: "0", 0.5: "0.5", 0.9: "0.9"}),
-                     style={"width": "220px"}),
+            labelled("Loss key", dcc.Dropdown(id=ids.LOSS_KEY, placeholder="found automatically",
+                                              style=KEY_PICKER)),
+            labelled("Accuracy key", dcc.Dropdown(
+                id=ids.ACCURACY_KEY, placeholder="found automatically", style=KEY_PICKER)),
+            labelled("Smoothing", html.Div(dcc.Slider(
+                id=ids.SMOOTHING, min=0, max=MAX_SMOOTHING, step=0.05, value=0,
+                marks={0: "0", 0.5: "0.5", 0.9: "0.9"}), style={"width": "180px"}), ids.SMOOTHING),
             dcc.Checklist(id=ids.LOSS_SCALE, value=[],
                           options=[{"label": " log-scale loss", "value": "log"}]),
             dcc.Checklist(id=ids.TRAIN_CURVES, value=["train"],
                           options=[{"label": " train curves (dashed)", "value": "train"}]),
         ], style=ROW),
     ])
+
+
+def labelled(text: str, control: Component, target: str | None = None) -> html.Div:
+    """A control with its label (for `target`, else the control's id) before it, kept on one
+    line when the row wraps."""
+    target = target or str(getattr(control, "id", ""))
+    return html.Div([html.Label(text, htmlFor=target), control], style=PAIR)
 
 
 def header(user: User | None) -> html.Header:

@@ -279,6 +279,31 @@ def test_names_on_the_scatter_stay_clear_of_the_axis_labels(
     assert names_start and min(names_start) > ticks_end, (ticks_end, names_start)
 
 
+LABELS_APART = """
+return Array.from(document.querySelectorAll('label[for]')).map(label => {
+  const control = document.getElementById(label.htmlFor);
+  if (!control) return null;
+  const a = label.getBoundingClientRect(), b = control.getBoundingClientRect();
+  const middle = a.top + a.height / 2;
+  return middle < b.top || middle > b.bottom || b.left < a.right - 1 ? label.textContent : null;
+}).filter(Boolean);
+"""
+
+
+def test_each_control_stays_on_the_line_of_its_label(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """At 1920 px "Show" ended the first row and its "each run / seed groups" switch began the
+    second."""
+    size = browser.get_window_size()
+    try:
+        for width in (1280, 1600, 1920):
+            browser.set_window_size(width, 1000)
+            open_dashboard(browser, demo_dashboard.uri)
+            assert browser.execute_script(LABELS_APART) == [], width
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
 NAME_BOXES = """
 return Array.from(document.querySelectorAll('#tradeoff-scatter .textpoint text')).map(t => {
   const box = t.getBoundingClientRect();
