@@ -194,7 +194,7 @@ def label_positions(x: pd.Series, y: pd.Series, every: pd.Series) -> list[str]:
     theirs; the others alternately above and below."""
     low, high = float(every.min()), float(every.max())
     span = (high - low) or 1.0
-    xs, ys = x.astype(float).to_numpy(), y.astype(float).to_numpy()
+    xs, ys = x.astype(float).tolist(), y.astype(float).tolist()  # floats: inf - inf is nan
     vertical = ["top" if i % 2 == 0 else "bottom" for i in range(len(xs))]
     for cluster in _close_in_x(xs, span * NEAR):
         if len(cluster) > 1:
@@ -207,7 +207,7 @@ def label_positions(x: pd.Series, y: pd.Series, every: pd.Series) -> list[str]:
             for v, u in zip(vertical, xs, strict=True)]
 
 
-def _close_in_x(xs: np.ndarray, near: float) -> list[list[int]]:
+def _close_in_x(xs: list[float], near: float) -> list[list[int]]:
     """Indices of `xs` (ascending) in runs whose neighbours are within `near` of each other."""
     clusters: list[list[int]] = []
     for i, value in enumerate(xs):

@@ -1,3 +1,6 @@
+import math
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -200,3 +203,7 @@ def test_names_near_an_edge_run_inwards_and_close_ones_never_cross() -> None:
                            every) == ["bottom right", "top right", "top center", "bottom left"]
     assert label_positions(pd.Series([0.1, 0.102, 0.104]), pd.Series([0.9, 0.95, 0.93]),
                            every) == ["bottom right", "top right", "middle right"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an infinite loss (a diverged run) places quietly
+        assert label_positions(pd.Series([0.1, math.inf]), pd.Series([0.9, math.nan]),
+                               pd.Series([0.1, math.inf])) == ["top right", "bottom center"]
