@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from analysis import calibration as cal
 from analysis.calibration import Predictions
@@ -21,10 +19,14 @@ from analysis.evidence import (
     confident_mistakes,
 )
 from dashboard.figures import plain
+from dashboard.plot_json import Figure, Trace, figure, merged, side_by_side
 
 MAX_RUNS = 4
 FEW_SAMPLES = 10  # a reliability bin with fewer predictions is drawn hollow, off the line
 SAMPLES_LISTED = 8  # sample numbers named per run in the two-run comparison
+MARGIN = {"t": 40, "l": 50, "r": 10, "b": 40}
+TITLES = (f"reliability (numbers: predictions per bin; hollow: under {FEW_SAMPLES})",
+          "probability given to the true class")
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: array fields
@@ -107,59 +109,55 @@ def _samples(indices: np.ndarray) -> str:
     return f"{len(indices)} sample{'s' if len(indices) > 1 else ''} (#{listed}{more})"
 
 
-def calibration_figure(runs: list[RunCalibration], colours: Mapping[str, str]) -> go.Figure:
+def calibration_figure(runs: list[RunCalibration], colours: Mapping[str, str]) -> Figure:
     """Reliability (left) and the probability given to the true class (right), each run in
     its colour (`colours`: the page's); no legend, the runs are named on the right panel."""
-    figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.16, subplot_titles=(
-        f"reliability (numbers: predictions per bin; hollow: under {FEW_SAMPLES})",
-        "probability given to the true class"))
-    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", hoverinfo="skip",
-                                line={"color": "#999999", "dash": "dot"}), row=1, col=1)
+    data: list[Trace] = [{"type": "scatter", "x": [0, 1], "y": [0, 1], "mode": "lines",
+                          "hoverinfo": "skip", "line": {"color": "#999999", "dash": "dot"}}]
     for row, run in enumerate(runs):
-        for trace in _reliability(run, colours[run.run_id]):
-            figure.add_trace(trace, row=1, col=1)
-        figure.add_trace(_true_class(run, row, colours[run.run_id]), row=1, col=2)
-    figure.add_vrect(x0=0, x1=1 - CONFIDENT, row=1, col=2, fillcolor="#d62728", opacity=0.08,
-                     line_width=0)
-    figure.update_xaxes(title_text="confidence (top-class probability)", range=[0, 1.02],
-                        row=1, col=1)
-    figure.update_xaxes(title_text="• right   ○ wrong   × confidently wrong (shaded: under "
-                        f"{1 - CONFIDENT:.1f})", range=[-0.03, 1.03], row=1, col=2)
-    figure.update_yaxes(title_text="accuracy", range=[-0.02, 1.08], row=1, col=1)
-    figure.update_yaxes(tickvals=list(range(len(runs))), autorange="reversed", row=1, col=2,
-                        ticktext=[plain(r.name) for r in runs], range=[-0.5, len(runs) - 0.5])
-    figure.update_layout(showlegend=False, height=200 + 60 * len(runs),
-                         margin={"t": 40, "l": 50, "r": 10, "b": 40}, font={"size": 11})
-    return figure
+        data += _reliability(run, colours[run.run_id])
+        data.append(_true_class(run, row, colours[run.run_id]))
+    layout = merged(side_by_side(TITLES, 0.16), {
+        "xaxis": {"title": {"text": "confidence (top-class probability)"}, "range": [0, 1.02]},
+        "xaxis2": {"title": {"text": "• right   ○ wrong   × confidently wrong (shaded: under "
+                                     f"{1 - CONFIDENT:.1f})"}, "range": [-0.03, 1.03]},
+        "yaxis": {"title": {"text": "accuracy"}, "range": [-0.02, 1.08]},
+        "yaxis2": {"tickvals": list(range(len(runs))), "autorange": "reversed",
+                   "ticktext": [plain(r.name) for r in runs], "range": [-0.5, len(runs) - 0.5]}})
+    confident_band = {"type": "rect", "x0": 0, "x1": 1 - CONFIDENT, "xref": "x2", "y0": 0,
+                      "y1": 1, "yref": "y2 domain", "fillcolor": "#d62728", "opacity": 0.08,
+                      "line": {"width": 0}}
+    return figure(data, **layout, shapes=[confident_band], showlegend=False,
+                  height=200 + 60 * len(runs), margin=MARGIN, font={"size": 11})
 
 
-def _reliability(run: RunCalibration, colour: str) -> list[go.Scatter]:
+def _reliability(run: RunCalibration, colour: str) -> list[Trace]:
     """The line through bins with enough predictions; every filled bin with its count."""
     filled = run.bins[run.bins[cal.COUNT] > 0]
     enough = filled[filled[cal.COUNT] >= FEW_SAMPLES]
     name = plain(run.name)
     hover = f"{name}<br>confidence %{{x:.2f}}, accuracy %{{y:.2f}}<br>%{{text}} predictions"
     return [
-        go.Scatter(x=enough[cal.CONFIDENCE].to_numpy(), y=enough[cal.ACCURACY].to_numpy(),
-                   mode="lines", line={"color": colour}, hoverinfo="skip"),
-        go.Scatter(x=filled[cal.CONFIDENCE].to_numpy(), y=filled[cal.ACCURACY].to_numpy(),
-                   mode="markers+text", text=filled[cal.COUNT].astype(str).to_numpy(),
-                   textposition="top center", textfont={"size": 9, "color": colour},
-                   hovertemplate=hover + "<extra></extra>", marker={
-                       "color": colour, "size": 8, "line": {"color": colour, "width": 1.5},
-                       "symbol": np.where(filled[cal.COUNT] >= FEW_SAMPLES, "circle",
-                                          "circle-open")})]
+        {"type": "scatter", "x": enough[cal.CONFIDENCE].to_numpy(),
+         "y": enough[cal.ACCURACY].to_numpy(), "mode": "lines", "line": {"color": colour},
+         "hoverinfo": "skip"},
+        {"type": "scatter", "x": filled[cal.CONFIDENCE].to_numpy(),
+         "y": filled[cal.ACCURACY].to_numpy(), "mode": "markers+text",
+         "text": filled[cal.COUNT].astype(str).to_numpy(), "textposition": "top center",
+         "textfont": {"size": 9, "color": colour}, "hovertemplate": hover + "<extra></extra>",
+         "marker": {"color": colour, "size": 8, "line": {"color": colour, "width": 1.5},
+                    "symbol": np.where(filled[cal.COUNT] >= FEW_SAMPLES, "circle",
+                                       "circle-open")}}]
 
 
-def _true_class(run: RunCalibration, row: int, colour: str) -> go.Scatter:
+def _true_class(run: RunCalibration, row: int, colour: str) -> Trace:
     """One dot per validation sample on the run's row, jittered (fixed seed) so they part."""
     confident = np.zeros(len(run.correct), dtype=bool)
     confident[run.mistakes.indices] = True
     symbols = np.where(run.correct, "circle", np.where(confident, "x", "circle-open"))
     jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(run.correct))
-    return go.Scatter(
-        x=run.true_probability, y=row + jitter, mode="markers", customdata=np.arange(
-            len(run.correct)), marker={"color": colour, "size": 6, "symbol": symbols,
-                                       "opacity": 0.7},
-        hovertemplate=f"{plain(run.name)}<br>sample #%{{customdata}}: %{{x:.3f}} on its "
-                      "label<extra></extra>")
+    return {"type": "scatter", "x": run.true_probability, "y": row + jitter, "mode": "markers",
+            "customdata": np.arange(len(run.correct)), "xaxis": "x2", "yaxis": "y2",
+            "marker": {"color": colour, "size": 6, "symbol": symbols, "opacity": 0.7},
+            "hovertemplate": f"{plain(run.name)}<br>sample #%{{customdata}}: %{{x:.3f}} on its "
+                             "label<extra></extra>"}

@@ -7,11 +7,11 @@ import html
 from datetime import UTC, datetime
 
 import pandas as pd
-import plotly.graph_objects as go
 import plotly.io as pio
 
 from analysis import frames as f
 from analysis.report import Comparison, compare
+from dashboard.plot_json import Figure
 from dashboard.state import ViewState
 from dashboard.table import RUN_COLUMNS, WHOLE_FIELDS
 from dashboard.verdict_text import EVIDENCE_COLUMNS, group_frame, group_lines, interval, run_lines
@@ -23,7 +23,7 @@ STYLE = ("body{font-family:system-ui,sans-serif;margin:24px}table{border-collaps
          "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}th{background:#f3f3f3}")
 
 
-def _figures(figures: list[go.Figure]) -> str:
+def _figures(figures: list[Figure]) -> str:
     """The first figure carries plotly.js itself (~4.5 MB), so the file needs no network."""
     return "".join(pio.to_html(figure, full_html=False, include_plotlyjs=(i == 0),
                                config={"displaylogo": False})

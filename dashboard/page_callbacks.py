@@ -13,6 +13,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_u
 from analysis.seed_groups import is_group_id
 from dashboard import ids
 from dashboard.comparisons import ComparisonCache
+from dashboard.plot_json import encoded
 from dashboard.settings import DashboardSettings
 from dashboard.side_views import drawer_view, param_view
 from dashboard.state import (
@@ -79,8 +80,9 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
             log.exception("the param effect of %r failed", state)
             return message_figure(f"Lossboard could not draw this ({type(error).__name__})."), \
                 no_update, no_update
-        return figure, names, (shown if shown == asked else f"{shown} (the first that differs)"
-                               if shown else "no param")
+        placeholder = (shown if shown == asked else f"{shown} (the first that differs)"
+                       if shown else "no param")
+        return encoded(figure), names, placeholder
 
     @app.callback(Output(ids.DRAWER, "hidden"), Output(ids.DRAWER_BODY, "children"),
                   Input(ids.RUNS_TABLE, "cellClicked"), Input(ids.DRAWER_CLOSE, "n_clicks"),
@@ -179,6 +181,7 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                               f"{str(error)[:200]}); the server log has the details.")
         notes = [html.Li(line) for line in view.calibration_notes]
         answer = verdict_block(view.verdict, state.objective) if view.verdict else []
-        return (view.loss, view.accuracy, view.tradeoff, view.calibration, notes, view.columns,
-                view.rows, view.keys, view.keys, answer, view.message,
-                not view.live)
+        figures = [encoded(shown) for shown in (view.loss, view.accuracy, view.tradeoff,
+                                                view.calibration)]
+        return (*figures, notes, view.columns, view.rows, view.keys, view.keys, answer,
+                view.message, not view.live)

@@ -17,6 +17,7 @@ from analysis import frames as f
 from analysis.report import Comparison
 from dashboard import ids
 from dashboard.figures import curves_figure, run_colours
+from dashboard.plot_json import encoded, with_layout
 from dashboard.tradeoff_figure import QUADRANT_LABELS
 
 HIDDEN_TAGS = {"mlflow.runName", "mlflow.log-model.history"}  # shown elsewhere, or unreadable
@@ -55,9 +56,9 @@ def drawer_body(runs: pd.DataFrame, comparison: Comparison, run_id: str,
         *([html.A("Open in MLflow's UI", href=link, target="_blank", rel="noopener noreferrer",
                   id=ids.DRAWER_LINK)] if link else []),
         _table("Numbers", _numbers(comparison.table, run_id)),
-        html.Div([dcc.Graph(figure=curves_figure(
-            curves, names, metric, colours=run_colours(comparison.table.index)).update_layout(
-            height=260, title=f"its {metric}"), config={"displayModeBar": False})
+        html.Div([dcc.Graph(figure=encoded(with_layout(
+            curves_figure(curves, names, metric, colours=run_colours(comparison.table.index)),
+            height=260, title={"text": f"its {metric}"})), config={"displayModeBar": False})
             for metric in ("loss", "accuracy")], className="drawer-curves"),
         _table("Params", _prefixed(run, f.PARAM_PREFIX)),
         _table("Tags", [(k, v if len(v) <= MAX_TAG_TEXT else v[:MAX_TAG_TEXT] + "…")

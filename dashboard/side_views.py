@@ -3,7 +3,6 @@ detail drawer, each read through the same cached reader and comparison as the pa
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from dash import html
 from dash.development.base_component import Component
 
@@ -11,6 +10,7 @@ from analysis import frames as f
 from dashboard.comparisons import ComparisonCache
 from dashboard.figures import plain
 from dashboard.param_effect import param_effect_figure
+from dashboard.plot_json import Figure, with_layout
 from dashboard.run_drawer import drawer_body
 from dashboard.state import ViewState
 from dashboard.table import distinguishing_params
@@ -20,7 +20,7 @@ from tracking.reader import ExperimentData, ReaderError, RunReader, read_togethe
 
 
 def param_view(reader: RunReader, state: ViewState, param: object,
-               comparisons: ComparisonCache) -> tuple[go.Figure, list[str], str | None]:
+               comparisons: ComparisonCache) -> tuple[Figure, list[str], str | None]:
     """The param-effect chart for `param` (else the first param that differs between runs),
     the params to pick from and the one shown; a message figure when the experiment cannot
     be shown."""
@@ -34,8 +34,9 @@ def param_view(reader: RunReader, state: ViewState, param: object,
     colours = unit_colours(comparison, state.grouped)
     figure = param_effect_figure(comparison.table, data.runs, chosen, colours, state.selected)
     if isinstance(param, str) and param != chosen:  # a link's param these runs did not log
-        figure.update_layout(title=plain(f"No run here logged a param {param!r} that differs "
-                                         f"between runs; showing {chosen!r}."))
+        figure = with_layout(figure, title={"text": plain(
+            f"No run here logged a param {param!r} that differs between runs; showing "
+            f"{chosen!r}.")})
     return figure, names, chosen
 
 

@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from analysis import frames as f
 from analysis.calibration import Predictions
@@ -21,6 +20,7 @@ from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
 from dashboard.comparisons import ComparisonCache
 from dashboard.figures import curves_figure
+from dashboard.plot_json import Figure, figure, note, with_layout
 from dashboard.state import MAX_SMOOTHING, ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
 from dashboard.tradeoff_figure import tradeoff_figure
@@ -42,21 +42,19 @@ def bounded_wait() -> AbstractContextManager[None]:
     return single_attempt(REQUEST_TIMEOUT, retries=RETRIES)
 
 
-def message_figure(text: str) -> go.Figure:
+def message_figure(text: str) -> Figure:
     """An empty panel that says why it is empty, instead of blank axes."""
-    figure = go.Figure()
-    figure.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper",
-                          yref="paper", font={"size": 14, "color": "#666666"})
-    figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=300)
-    return figure
+    return figure(annotations=[note(text, x=0.5, y=0.5, xref="paper", yref="paper",
+                                    font={"size": 14, "color": "#666666"})],
+                  xaxis={"visible": False}, yaxis={"visible": False}, height=300)
 
 
 @dataclass(frozen=True)
 class View:
-    loss: go.Figure
-    accuracy: go.Figure
-    tradeoff: go.Figure
-    calibration: go.Figure
+    loss: Figure
+    accuracy: Figure
+    tradeoff: Figure
+    calibration: Figure
     calibration_notes: list[str] = field(default_factory=list)
     columns: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -127,13 +125,13 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     zoom = partial(axis_ranges, state.zoom)  # where the link or the user zoomed each chart
     rows = table_rows(table, runs, params, units.colours)
     return View(
-        lines("loss", log_y=state.log_loss, divergence=units.divergence).update_layout(
-            **zoom("loss")),
-        lines("accuracy", baseline=baseline).update_layout(**zoom("accuracy")),
-        tradeoff_figure(units.table, selected, _pairs(units.disagreements, selected),
-                        colours=units.colours, picks=units.picks, baseline=baseline,
-                        details=units.details, reviews=units.reviews
-                        ).update_layout(**zoom("tradeoff")),
+        with_layout(lines("loss", log_y=state.log_loss, divergence=units.divergence),
+                    **zoom("loss")),
+        with_layout(lines("accuracy", baseline=baseline), **zoom("accuracy")),
+        with_layout(tradeoff_figure(units.table, selected, _pairs(units.disagreements, selected),
+                                    colours=units.colours, picks=units.picks, baseline=baseline,
+                                    details=units.details, reviews=units.reviews),
+                    **zoom("tradeoff")),
         calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any()), f.EXPERIMENT in runs,
                     units.names),
@@ -150,7 +148,7 @@ def units_of(state: ViewState, comparison: Comparison, runs: pd.DataFrame,
 
 
 def _evidence(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
-              units: Units) -> tuple[go.Figure, list[str], Verdict]:
+              units: Units) -> tuple[Figure, list[str], Verdict]:
     """The calibration panel (the selected runs, else the verdict's) and the verdict, from
     the predictions both need, fetched once."""
     at_odds = pair(comparison)
@@ -227,7 +225,7 @@ def _predictions(reader: RunReader, runs: pd.DataFrame,
 
 
 def _calibration(predictions: dict[str, Predictions] | str, wanted: list[str],
-                 names: pd.Series, colours: dict[str, str]) -> tuple[go.Figure, list[str]]:
+                 names: pd.Series, colours: dict[str, str]) -> tuple[Figure, list[str]]:
     """For the `wanted` runs that logged predictions."""
     if isinstance(predictions, str):
         return message_figure(predictions), []

@@ -69,7 +69,7 @@ def without(zoom: Zoom, axes: tuple[str, ...]) -> Zoom:
     return tuple(entry for entry in zoom if entry[0] not in axes)
 
 
-def axis_ranges(zoom: Zoom, panel: str) -> dict[str, list[float]]:
-    """`update_layout` arguments that open `panel` ("loss", ...) at its zoom."""
-    return {f"{axis[-1]}axis_range": [low, high] for axis, low, high in zoom
+def axis_ranges(zoom: Zoom, panel: str) -> dict[str, dict[str, list[float]]]:
+    """The layout that opens `panel` ("loss", ...) at its zoom: `{"xaxis": {"range": ...}}`."""
+    return {f"{axis[-1]}axis": {"range": [low, high]} for axis, low, high in zoom
             if axis.startswith(f"{panel}_")}

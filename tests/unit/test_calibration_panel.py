@@ -7,9 +7,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.calibration import reliability_bins
-from dashboard.calibration_panel import FEW_SAMPLES, calibrate, calibration_figure, summary_lines
+from dashboard import calibration_panel
+from dashboard.calibration_panel import FEW_SAMPLES, calibrate, summary_lines
+from tests.helpers.figures import validated
 
 COLOURS = {"over": "#1f77b4", "hedge": "#ff7f0e"}
+calibration_figure = validated(calibration_panel.calibration_figure)
 
 
 def predictions(confidence: float, accuracy: float, n: int = 400) -> tuple[np.ndarray, ...]:

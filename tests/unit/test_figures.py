@@ -5,13 +5,14 @@ import numpy as np
 import pandas as pd
 
 from analysis import frames as f
-from dashboard.figures import background_points, curves_figure, plain, run_colours
-from dashboard.tradeoff_figure import (
-    QUADRANT_LABELS,
-    REVIEW_OUTLINES,
-    label_positions,
-    tradeoff_figure,
-)
+from dashboard import figures
+from dashboard import tradeoff_figure as tradeoff
+from dashboard.figures import background_points, plain, run_colours
+from dashboard.tradeoff_figure import QUADRANT_LABELS, REVIEW_OUTLINES, label_positions
+from tests.helpers.figures import validated
+
+curves_figure = validated(figures.curves_figure)
+tradeoff_figure = validated(tradeoff.tradeoff_figure)
 
 CURVES = pd.DataFrame({
     f.RUN_ID: ["a", "a", "a", "a", "b", "b"],

@@ -6,9 +6,13 @@ import pandas as pd
 import pytest
 
 from analysis import frames as f
-from dashboard.param_effect import axis_type, param_effect_figure, param_values
+from dashboard import param_effect
+from dashboard.param_effect import axis_type, param_values
+from tests.helpers.figures import validated
 from tests.unit.test_seed_groups import RUNS
 from tests.unit.test_units import seeded
+
+param_effect_figure = validated(param_effect.param_effect_figure)
 
 
 def test_values_are_numbers_when_every_run_logged_a_number() -> None:

@@ -9,14 +9,18 @@ import pytest
 
 from analysis import frames as f
 from analysis.report import Comparison, compare
-from dashboard.figures import curves_figure, translucent
+from dashboard import figures
+from dashboard import tradeoff_figure as tradeoff
+from dashboard.figures import translucent
 from dashboard.table import table_rows
-from dashboard.tradeoff_figure import tradeoff_figure
 from dashboard.units import NO_GROUPS, by_group, by_run, group_rows, unit_colours
+from tests.helpers.figures import validated
 from tests.unit.test_report import history
 from tests.unit.test_seed_groups import FINAL, RUNS
 
 PARAMS = ["params.width"]
+curves_figure = validated(figures.curves_figure)
+tradeoff_figure = validated(tradeoff.tradeoff_figure)
 
 
 def seeded(runs: pd.DataFrame = RUNS) -> Comparison:

@@ -18,8 +18,8 @@ def test_plotly_reports_become_ranges_and_a_double_click_drops_them() -> None:
     zoom = zoomed((), ids.LOSS_CURVES, {"xaxis.range[0]": 10, "xaxis.range[1]": 60.5})
     zoom = zoomed(zoom, ids.TRADEOFF, {"xaxis.range": [0.1, 0.3], "yaxis.range": [0.9, 1.0]})
     assert zoom == (("loss_x", 10.0, 60.5), ("tradeoff_x", 0.1, 0.3), ("tradeoff_y", 0.9, 1.0))
-    assert axis_ranges(zoom, "tradeoff") == {"xaxis_range": [0.1, 0.3],
-                                             "yaxis_range": [0.9, 1.0]}
+    assert axis_ranges(zoom, "tradeoff") == {"xaxis": {"range": [0.1, 0.3]},
+                                             "yaxis": {"range": [0.9, 1.0]}}
     assert zoomed(zoom, ids.LOSS_CURVES, {"autosize": True}) == zoom  # a first draw
     assert zoomed(zoom, ids.LOSS_CURVES, {"xaxis.autorange": True}) == zoom[1:]
     assert zoomed(zoom, ids.LOSS_CURVES, {"xaxis.range[0]": "<b>", "xaxis.range[1]": 2}) == zoom
