@@ -24,7 +24,7 @@ from dashboard.plot_json import Figure, Trace, figure, merged, side_by_side
 MAX_RUNS = 4
 FEW_SAMPLES = 10  # a reliability bin with fewer predictions is drawn hollow, off the line
 SAMPLES_LISTED = 8  # sample numbers named per run in the two-run comparison
-MARGIN = {"t": 40, "l": 50, "r": 10, "b": 40}
+MARGIN = {"t": 40, "l": 56, "r": 10, "b": 54}  # fits its labels: drawn once (see figures.py)
 TITLES = (f"reliability (numbers: predictions per bin; hollow: under {FEW_SAMPLES})",
           "probability given to the true class")
 

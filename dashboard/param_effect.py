@@ -55,7 +55,7 @@ def param_effect_figure(table: pd.DataFrame, runs: pd.DataFrame, param: str | No
             "Pick a param that runs logged." if param else "No param differs between these "
             "runs.", x=0.5, y=0.5, xref="paper", yref="paper"))
     return figure(data, **layout, height=380, showlegend=False, uirevision=f"param-{param}",
-                  margin={"t": 40, "l": 50, "r": 10, "b": 40})
+                  margin={"t": 40, "l": 50, "r": 10, "b": 54})  # drawn once: see figures.py
 
 
 def _measure(measure: pd.Series, values: pd.Series, order: list[object], column: int,
