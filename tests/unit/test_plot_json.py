@@ -6,6 +6,7 @@ import base64
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from plotly.subplots import make_subplots
 
@@ -43,6 +44,7 @@ def test_an_encoded_figure_is_what_plotly_itself_sends() -> None:
 
 
 def test_a_figure_is_drawn_with_plotlys_default_template() -> None:
+    assert pio.templates.default == "plotly"
     assert figure()["layout"]["template"]["layout"] == go.Figure().to_dict()["layout"][
         "template"]["layout"]
 
