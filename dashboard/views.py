@@ -110,6 +110,25 @@ def experiment_view(reader: RunReader, state: ViewState,
     return with_stalled_runs(view, data.runs, stalled_after)
 
 
+def prefetch(reader: RunReader, state: ViewState, comparisons: ComparisonCache) -> str:
+    """Read and compare the state's runs and fetch the predictions its page weighs, drawing
+    nothing: the start-up warm-up fills the caches without drawing what a first visitor's
+    request draws again at the same moment. Why the page will be empty, or ""."""
+    try:
+        with bounded_wait():
+            data = read_together(reader, state.experiments)
+    except ReaderError as error:
+        return str(error)
+    if data.runs.empty:
+        return f"Experiment {data.name!r} has no runs yet."
+    comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
+    if not comparison.has_metrics:
+        return f"No run in {data.name!r} logged both a validation loss and an accuracy."
+    _predictions(reader, data.runs, _prediction_runs(state, data.runs, comparison,
+                                                     pair(comparison))[1])
+    return ""
+
+
 def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
           keys: list[str], webgl: bool) -> View:
     table = comparison.table
@@ -152,12 +171,20 @@ def _evidence(reader: RunReader, state: ViewState, runs: pd.DataFrame, compariso
     """The calibration panel (the selected runs, else the verdict's) and the verdict, from
     the predictions both need, fetched once."""
     at_odds = pair(comparison)
-    wanted = _runs_of(comparison, list(state.selected)) or _weighed(comparison, at_odds)
-    shown = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)[f.RUN_ID]
-    predictions = _predictions(reader, runs, [*shown, *needed_runs(comparison, at_odds)])
+    wanted, fetched = _prediction_runs(state, runs, comparison, at_odds)
+    predictions = _predictions(reader, runs, fetched)
     calibration, notes = _calibration(predictions, wanted, units.names, units.colours)
     found = verdict(comparison, at_odds, predictions if isinstance(predictions, dict) else {})
     return calibration, notes, found
+
+
+def _prediction_runs(state: ViewState, runs: pd.DataFrame, comparison: Comparison,
+                     at_odds: tuple[Side, Side] | None) -> tuple[list[str], list[str]]:
+    """The runs the calibration panel is for, and every run whose predictions the view reads
+    (those of them that logged any, and the ones the verdict weighs)."""
+    wanted = _runs_of(comparison, list(state.selected)) or _weighed(comparison, at_odds)
+    shown = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)[f.RUN_ID]
+    return wanted, [*shown, *needed_runs(comparison, at_odds)]
 
 
 def with_stalled_runs(view: View, runs: pd.DataFrame, after: float) -> View:

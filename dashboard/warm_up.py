@@ -1,6 +1,9 @@
-"""Read, analyse and draw the experiment a page opens on as soon as the server starts, in the
-background, so the first visitor after a (re)start waits neither for a cold read of the store
-nor for the first figure's one-off costs (plotly loads its validators on first use)."""
+"""Read and analyse the experiment a page opens on as soon as the server starts, in the
+background, so the first visitor after a (re)start does not wait for a cold read of the store.
+It draws nothing: a visitor arriving during the warm-up draws the page anyway, and two threads
+drawing at once share one interpreter (measured, old and new served in turn: the first paint
+of 1000 runs opened as the server starts took 2.44 s with the warm-up drawing, 2.22 s without,
+medians of three)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import threading
 from dashboard.comparisons import ComparisonCache
 from dashboard.layout import first_choice
 from dashboard.state import ViewState
-from dashboard.views import bounded_wait, experiment_view
+from dashboard.views import bounded_wait, prefetch
 from tracking.reader import RunReader
 
 log = logging.getLogger("lossboard.dashboard")
@@ -21,9 +24,9 @@ def warm_up(reader: RunReader, comparisons: ComparisonCache) -> str | None:
     with bounded_wait():
         name = first_choice(reader.experiment_names())
     if name is not None:
-        view = experiment_view(reader, ViewState(experiment=name), comparisons=comparisons)
-        if view.message:  # the page will say the same; the log says why the caches are cold
-            log.warning("warm-up on experiment %r: %s", name, view.message)
+        problem = prefetch(reader, ViewState(experiment=name), comparisons)
+        if problem:  # the page will say the same; the log says why the caches are cold
+            log.warning("warm-up on experiment %r: %s", name, problem)
     return name
 
 
