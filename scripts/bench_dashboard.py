@@ -175,14 +175,16 @@ def report_paints(found: dict[str, list[float]]) -> None:
     median = {case: statistics.median(values) for case, values in found.items()}
     base, rows = median["base"], int(median["rows"])
 
+    def rounds(case: str) -> str:
+        return "(" + ", ".join(f"{value:.2f}" for value in found[case]) + ")"
+
     def line(label: str, case: str, extra: str = "") -> None:
-        spread = f"({min(found[case]):.2f}-{max(found[case]):.2f})"
-        print(f"  {label:<47} {median[case]:5.2f} s {spread}   x{median[case] / base:.1f}{extra}")
+        print(f"  {label:<47} {median[case]:5.2f} s {rounds(case)}   "
+              f"x{median[case] / base:.1f}{extra}")
 
     print(f"\nfirst paint in headless Chromium (lossboard serve, SQLite), median of {ROUNDS} "
-          "(range)")
-    print(f"  {'10 runs (baseline: what MLflow charts)':<47} {base:5.2f} s "
-          f"({min(found['base']):.2f}-{max(found['base']):.2f})   "
+          "(each round's)")
+    print(f"  {'10 runs (baseline: what MLflow charts)':<47} {base:5.2f} s {rounds('base')}   "
           f"{median['base_bytes'] / 1e6:.1f} MB of callback answers")
     line(f"{rows} runs, opened as the server starts (warm-up)", "after_start",
          f"   {median['sent'] / 1e6:.1f} MB   target: <= 2 s")
