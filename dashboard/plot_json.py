@@ -56,15 +56,15 @@ def merged(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]
     return result
 
 
-def hline(y: float, line: dict[str, Any], yref: str = "y") -> dict[str, Any]:
+def hline(y: float, line: dict[str, Any]) -> dict[str, Any]:
     """A shape: a line across the plot at `y`."""
     return {"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y,
-            "yref": yref, "line": line}
+            "yref": "y", "line": line}
 
 
-def vline(x: float, line: dict[str, Any], xref: str = "x") -> dict[str, Any]:
+def vline(x: float, line: dict[str, Any]) -> dict[str, Any]:
     """A shape: a line from the bottom of the plot to its top at `x`."""
-    return {"type": "line", "x0": x, "x1": x, "xref": xref, "y0": 0, "y1": 1,
+    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1,
             "yref": "y domain", "line": line}
 
 

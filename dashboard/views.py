@@ -28,7 +28,13 @@ from dashboard.units import Units, by_group, by_run, group_rows
 from dashboard.verdict_block import Verdict, verdict
 from dashboard.zoom import axis_ranges
 from tracking.predictions import with_predictions
-from tracking.reader import ReaderError, RunReader, StoreUnreachable, read_together
+from tracking.reader import (
+    ExperimentData,
+    ReaderError,
+    RunReader,
+    StoreUnreachable,
+    read_together,
+)
 from tracking.retry import single_attempt
 
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
@@ -91,6 +97,31 @@ def experiment_view(reader: RunReader, state: ViewState,
     problem = check_inputs(state, smoothing)
     if problem or state.experiment is None:
         return empty_view(problem)
+    found = _compared(reader, state, comparisons or ComparisonCache(size=1))
+    if isinstance(found, View):
+        return found
+    data, comparison, keys = found
+    view = _draw(reader, state, data.runs, comparison, keys, webgl)
+    return with_stalled_runs(view, data.runs, stalled_after)
+
+
+def prefetch(reader: RunReader, state: ViewState, comparisons: ComparisonCache) -> str:
+    """Read and compare the state's runs and fetch the predictions its page weighs, drawing
+    nothing: the start-up warm-up fills the caches without drawing what a first visitor's
+    request draws again at the same moment. Why the page will be empty, or ""."""
+    found = _compared(reader, state, comparisons)
+    if isinstance(found, View):
+        return found.message
+    data, comparison, _ = found
+    _predictions(reader, data.runs, _prediction_runs(state, data.runs, comparison,
+                                                     pair(comparison))[1])
+    return ""
+
+
+def _compared(reader: RunReader, state: ViewState, comparisons: ComparisonCache
+              ) -> tuple[ExperimentData, Comparison, list[str]] | View:
+    """The state's runs, their comparison and every metric key they logged; else the empty
+    view that says why not."""
     try:
         with bounded_wait():
             data = read_together(reader, state.experiments)
@@ -101,32 +132,11 @@ def experiment_view(reader: RunReader, state: ViewState,
     if data.runs.empty:
         return empty_view(f"Experiment {data.name!r} has no runs yet.")
     keys = sorted(map(str, data.history[f.KEY].unique()))
-    comparison = (comparisons or ComparisonCache(size=1)).compare(data, state.loss_key,
-                                                                  state.accuracy_key)
+    comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
     if not comparison.has_metrics:
         return empty_view(f"No run in {data.name!r} logged both a validation loss and an "
                           "accuracy the dashboard recognises; pick the keys above.", keys)
-    view = _draw(reader, state, data.runs, comparison, keys, webgl)
-    return with_stalled_runs(view, data.runs, stalled_after)
-
-
-def prefetch(reader: RunReader, state: ViewState, comparisons: ComparisonCache) -> str:
-    """Read and compare the state's runs and fetch the predictions its page weighs, drawing
-    nothing: the start-up warm-up fills the caches without drawing what a first visitor's
-    request draws again at the same moment. Why the page will be empty, or ""."""
-    try:
-        with bounded_wait():
-            data = read_together(reader, state.experiments)
-    except ReaderError as error:
-        return str(error)
-    if data.runs.empty:
-        return f"Experiment {data.name!r} has no runs yet."
-    comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
-    if not comparison.has_metrics:
-        return f"No run in {data.name!r} logged both a validation loss and an accuracy."
-    _predictions(reader, data.runs, _prediction_runs(state, data.runs, comparison,
-                                                     pair(comparison))[1])
-    return ""
+    return data, comparison, keys
 
 
 def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
