@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,7 @@ from plotly.colors import convert_colors_to_same_type, qualitative, unlabel_rgb
 
 from analysis import frames as f
 from analysis.series import thin
-from dashboard.plot_json import Figure, Trace, figure, hline, note
+from dashboard.plot_json import Figure, Trace, figure, hline
 
 SPLIT_DASH = {"val": "solid", "train": "dash"}
 GUIDE = "#777777"  # baselines and fronts: mid grey, readable on the light and the dark theme
@@ -73,18 +72,14 @@ def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,
     if divergence is not None:
         shown = divergence[divergence.index.isin(drawn)].dropna()
         data += _divergence_marks(picked, shown, names, colour)
-    guides = _baseline(baseline) if baseline is not None and metric == "accuracy" else {}
-    return figure(data, title={"text": f"{metric} per epoch"}, xaxis={"title": {"text": "epoch"}},
+    x_title, shapes = "epoch", []
+    if baseline is not None and metric == "accuracy":  # named under the plot: clear of curves
+        x_title += f"   (dotted: the majority-class baseline, {baseline:.3f})"
+        shapes.append(hline(baseline, {"dash": "dot", "color": GUIDE}))
+    return figure(data, title={"text": f"{metric} per epoch"}, xaxis={"title": {"text": x_title}},
                   yaxis={"title": {"text": metric}, "type": "log" if log_y else "linear"},
                   uirevision=metric, showlegend=False, height=420, margin=CURVES_MARGIN,
-                  **guides)
-
-
-def _baseline(accuracy: float) -> dict[str, Any]:
-    """The majority-class baseline: a dotted line, named at its right end."""
-    return {"shapes": [hline(accuracy, {"dash": "dot", "color": GUIDE})],
-            "annotations": [note("majority-class baseline", x=1, y=accuracy, xref="x domain",
-                                 yref="y", xanchor="right", yanchor="bottom")]}
+                  shapes=shapes)
 
 
 def _emphasis(run_id: str, chosen: list[str]) -> str:

@@ -297,6 +297,36 @@ def test_every_chart_is_drawn_once_its_margins_fitting_its_labels(
         assert browser.execute_script(MARGINS_GROWN) == [], view
 
 
+BASELINE_NAME_OVER_CURVES = """
+const gd = document.querySelector('#accuracy-curves .js-plotly-plot');
+const label = [...gd.querySelectorAll('text')]
+  .find(t => t.textContent.includes('majority-class baseline'));
+if (!label) return null;
+const box = label.getBoundingClientRect(), plot = gd.getBoundingClientRect();
+const x = gd._fullLayout.xaxis, y = gd._fullLayout.yaxis, size = gd._fullLayout._size;
+let inside = 0;
+for (const trace of gd._fullData) {
+  if (trace.visible !== true || !trace.x) continue;
+  for (let i = 0; i < trace.x.length; i++) {
+    const left = plot.left + size.l + x.d2p(trace.x[i]);
+    const top = plot.top + size.t + y.d2p(trace.y[i]);
+    if (left >= box.left && left <= box.right && top >= box.top && top <= box.bottom) inside++;
+  }
+}
+return inside;
+"""
+
+
+def test_the_baseline_is_named_clear_of_the_accuracy_curves(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """On the imbalanced experiment the baseline (0.90) lies just under where every accuracy
+    curve ends: its name, above the line at the right, sat among the curves (and under it, two
+    curves still crossed it). It is named under the plot now."""
+    for experiment in ("lossboard-demo", "lossboard-demo-imbalanced"):
+        open_dashboard(browser, f"{demo_dashboard.uri}/?experiment={experiment}")
+        assert browser.execute_script(BASELINE_NAME_OVER_CURVES) == 0, experiment
+
+
 LABELS_APART = """
 return Array.from(document.querySelectorAll('label[for]')).map(label => {
   const control = document.getElementById(label.htmlFor);

@@ -45,6 +45,9 @@ def test_curves_one_line_per_run_and_split_validation_solid_train_dashed() -> No
 def test_accuracy_panel_draws_the_majority_baseline() -> None:
     figure = curves_figure(CURVES, NAMES, "accuracy", baseline=0.62)
     assert [shape.y0 for shape in figure.layout.shapes] == [0.62]
+    assert figure.layout.xaxis.title.text.endswith("(dotted: the majority-class baseline, 0.620)")
+    loss = curves_figure(CURVES, NAMES, "loss", baseline=0.62)
+    assert loss.layout.xaxis.title.text == "epoch" and not loss.layout.shapes
     assert [trace.name for trace in figure.data] == ["plain-b (val)"]
 
 
