@@ -24,7 +24,9 @@ from dashboard.plot_json import Figure, Trace, figure, merged, side_by_side
 MAX_RUNS = 4
 FEW_SAMPLES = 10  # a reliability bin with fewer predictions is drawn hollow, off the line
 SAMPLES_LISTED = 8  # sample numbers named per run in the two-run comparison
-MARGIN = {"t": 40, "l": 56, "r": 10, "b": 54}  # fits its labels: drawn once (see figures.py)
+MARGIN = {"t": 40, "l": 56, "r": 16, "b": 84}  # fits its labels and the legend: drawn once
+# each run's reliability line its own dash: two seeds of one group share a colour
+DASHES = ("solid", "dash", "dot", "dashdot")
 TITLES = (f"reliability (numbers: predictions per bin; hollow: under {FEW_SAMPLES})",
           "probability given to the true class")
 
@@ -70,7 +72,7 @@ def summary_lines(runs: list[RunCalibration]) -> list[str]:
         lines += _ece_against_loss(runs)
         before = min(runs, key=lambda r: r.loss)
         after = min(runs, key=lambda r: r.calibrated_loss)
-        verdict = ("the same run" if after is before
+        verdict = (f"still {before.name}" if after is before
                    else f"{after.name}, not {before.name} as before calibrating")
         lines.append(f"Once calibrated, the lowest loss among these runs is {verdict}.")
     return lines + (_only_wrong(*runs) if len(runs) == 2 else [])
@@ -111,39 +113,48 @@ def _samples(indices: np.ndarray) -> str:
 
 def calibration_figure(runs: list[RunCalibration], colours: Mapping[str, str]) -> Figure:
     """Reliability (left) and the probability given to the true class (right), each run in
-    its colour (`colours`: the page's); no legend, the runs are named on the right panel."""
+    its colour (`colours`: the page's) and its reliability line in its own dash, named in the
+    legend under the charts; the runs are named on the right panel's rows too."""
     data: list[Trace] = [{"type": "scatter", "x": [0, 1], "y": [0, 1], "mode": "lines",
-                          "hoverinfo": "skip", "line": {"color": "#999999", "dash": "dot"}}]
+                          "hoverinfo": "skip", "showlegend": False,
+                          "line": {"color": "#999999", "dash": "dot"}}]
     for row, run in enumerate(runs):
-        data += _reliability(run, colours[run.run_id])
+        data += _reliability(run, row, colours[run.run_id])
         data.append(_true_class(run, row, colours[run.run_id]))
     layout = merged(side_by_side(TITLES, 0.16), {
-        "xaxis": {"title": {"text": "confidence (top-class probability)"}, "range": [0, 1.02]},
+        "xaxis": {"title": {"text": "confidence (top-class probability)"}, "range": [0, 1.04]},
         "xaxis2": {"title": {"text": "• right   ○ wrong   × confidently wrong (shaded: under "
                                      f"{1 - CONFIDENT:.1f})"}, "range": [-0.03, 1.03]},
-        "yaxis": {"title": {"text": "accuracy"}, "range": [-0.02, 1.08]},
+        "yaxis": {"title": {"text": "accuracy"}, "range": [-0.08, 1.12]},
         "yaxis2": {"tickvals": list(range(len(runs))), "autorange": "reversed",
                    "ticktext": [plain(r.name) for r in runs], "range": [-0.5, len(runs) - 0.5]}})
     confident_band = {"type": "rect", "x0": 0, "x1": 1 - CONFIDENT, "xref": "x2", "y0": 0,
                       "y1": 1, "yref": "y2 domain", "fillcolor": "#d62728", "opacity": 0.08,
                       "line": {"width": 0}}
-    return figure(data, **layout, shapes=[confident_band], showlegend=False,
-                  height=200 + 60 * len(runs), margin=MARGIN, font={"size": 11})
+    legend = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container",
+              "yanchor": "bottom"}  # in the bottom margin, under both axis titles
+    return figure(data, **layout, shapes=[confident_band], legend=legend,
+                  height=230 + 60 * len(runs), margin=MARGIN, font={"size": 11})
 
 
-def _reliability(run: RunCalibration, colour: str) -> list[Trace]:
-    """The line through bins with enough predictions; every filled bin with its count."""
+def _reliability(run: RunCalibration, row: int, colour: str) -> list[Trace]:
+    """The line through bins with enough predictions, in the run's dash and named in the
+    legend; every filled bin with its count, above the point for every other run and below
+    for the rest, so that two runs' counts at one confidence do not overwrite each other."""
     filled = run.bins[run.bins[cal.COUNT] > 0]
     enough = filled[filled[cal.COUNT] >= FEW_SAMPLES]
     name = plain(run.name)
     hover = f"{name}<br>confidence %{{x:.2f}}, accuracy %{{y:.2f}}<br>%{{text}} predictions"
     return [
         {"type": "scatter", "x": enough[cal.CONFIDENCE].to_numpy(),
-         "y": enough[cal.ACCURACY].to_numpy(), "mode": "lines", "line": {"color": colour},
-         "hoverinfo": "skip"},
+         "y": enough[cal.ACCURACY].to_numpy(), "mode": "lines", "name": name,
+         "legendgroup": run.run_id, "hoverinfo": "skip",
+         "line": {"color": colour, "dash": DASHES[row % len(DASHES)]}},
         {"type": "scatter", "x": filled[cal.CONFIDENCE].to_numpy(),
-         "y": filled[cal.ACCURACY].to_numpy(), "mode": "markers+text",
-         "text": filled[cal.COUNT].astype(str).to_numpy(), "textposition": "top center",
+         "y": filled[cal.ACCURACY].to_numpy(), "mode": "markers+text", "showlegend": False,
+         "legendgroup": run.run_id, "text": filled[cal.COUNT].astype(str).to_numpy(),
+         "textposition": "top center" if row % 2 == 0 else "bottom center",
+         "cliponaxis": False,  # a count above a bin at accuracy 1 stays whole
          "textfont": {"size": 9, "color": colour}, "hovertemplate": hover + "<extra></extra>",
          "marker": {"color": colour, "size": 8, "line": {"color": colour, "width": 1.5},
                     "symbol": np.where(filled[cal.COUNT] >= FEW_SAMPLES, "circle",
@@ -158,6 +169,7 @@ def _true_class(run: RunCalibration, row: int, colour: str) -> Trace:
     jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(run.correct))
     return {"type": "scatter", "x": run.true_probability, "y": row + jitter, "mode": "markers",
             "customdata": np.arange(len(run.correct)), "xaxis": "x2", "yaxis": "y2",
+            "showlegend": False, "legendgroup": run.run_id,
             "marker": {"color": colour, "size": 6, "symbol": symbols, "opacity": 0.7},
             "hovertemplate": f"{plain(run.name)}<br>sample #%{{customdata}}: %{{x:.3f}} on its "
                              "label<extra></extra>"}

@@ -34,10 +34,16 @@ def plain(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+# D3's ten without its grey (the guides' and the background's colour), then four more of
+# distinct hues: Set2's pink and tan were near-copies of D3's pink and orange on screen
+PALETTE = [c for c in qualitative.D3 if c != "#7F7F7F"] + [
+    "rgb(27,158,119)", "rgb(230,171,2)", "rgb(231,41,138)", "rgb(141,160,203)"]
+
+
 def run_colours(run_ids: Iterable[object]) -> dict[str, str]:
-    """One colour per run, the same in every panel (train and validation lines alike)."""
-    palette = qualitative.D3 + qualitative.Set2
-    return {r: palette[i % len(palette)] for i, r in enumerate(sorted(map(str, run_ids)))}
+    """One colour per run, in the order of their ids (the page gives each seed group one:
+    `dashboard.units.unit_colours`)."""
+    return {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(sorted(map(str, run_ids)))}
 
 
 def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,

@@ -16,9 +16,10 @@ from dash.development.base_component import Component
 from analysis import frames as f
 from analysis.report import Comparison
 from dashboard import ids
-from dashboard.figures import curves_figure, run_colours
+from dashboard.figures import curves_figure
 from dashboard.plot_json import encoded, with_layout
 from dashboard.tradeoff_figure import QUADRANT_LABELS
+from dashboard.units import unit_colours
 
 HIDDEN_TAGS = {"mlflow.runName", "mlflow.log-model.history"}  # shown elsewhere, or unreadable
 MAX_TAG_TEXT = 300
@@ -57,7 +58,7 @@ def drawer_body(runs: pd.DataFrame, comparison: Comparison, run_id: str,
                   id=ids.DRAWER_LINK)] if link else []),
         _table("Numbers", _numbers(comparison.table, run_id)),
         html.Div([dcc.Graph(figure=encoded(with_layout(
-            curves_figure(curves, names, metric, colours=run_colours(comparison.table.index)),
+            curves_figure(curves, names, metric, colours=unit_colours(comparison, runs)),
             height=260, title={"text": f"its {metric}"})), config={"displayModeBar": False})
             for metric in ("loss", "accuracy")], className="drawer-curves"),
         _table("Params", _prefixed(run, f.PARAM_PREFIX)),

@@ -31,7 +31,7 @@ def param_view(reader: RunReader, state: ViewState, param: object,
     params = distinguishing_params(data.runs)
     names = [p.removeprefix(f.PARAM_PREFIX) for p in params]
     chosen = param if isinstance(param, str) and param in names else next(iter(names), None)
-    colours = unit_colours(comparison, state.grouped)
+    colours = unit_colours(comparison, data.runs)
     figure = param_effect_figure(comparison.table, data.runs, chosen, colours, state.selected)
     if isinstance(param, str) and param != chosen:  # a link's param these runs did not log
         figure = with_layout(figure, title={"text": plain(

@@ -254,4 +254,4 @@ def _disagreements(known: pd.DataFrame, pairs: Iterable[tuple[str, str]]) -> lis
         return []
     return [{"type": "scatter", "x": x, "y": y, "mode": "lines",
              "name": "disagree (accuracy vs loss)", "hoverinfo": "skip",
-             "line": {"color": "#ff7f0e", "dash": "dot"}}]
+             "line": {"color": GUIDE, "dash": "dash", "width": 1.5}}]  # no run's colour

@@ -17,7 +17,7 @@ from analysis import frames as f
 from analysis.report import Comparison
 from analysis.seed_groups import mean_curves
 from analysis.tradeoff import Recommendation
-from dashboard.figures import run_colours
+from dashboard.figures import PALETTE
 from dashboard.table import review_statuses
 
 SPREAD = "_std"  # suffix of a group's standard deviation beside its mean (final_loss_std)
@@ -57,7 +57,7 @@ def run_names(table: pd.DataFrame) -> pd.Series:
 
 def by_run(comparison: Comparison, runs: pd.DataFrame, params: list[str]) -> Units:
     table = comparison.table
-    return Units(table, comparison.curves, run_names(table), run_colours(table.index),
+    return Units(table, comparison.curves, run_names(table), unit_colours(comparison, runs),
                  wins(comparison.recommended), comparison.disagreements,
                  run_details(runs, params), reviewed(runs), table[f.DIVERGENCE_EPOCH])
 
@@ -75,7 +75,7 @@ def by_group(comparison: Comparison, runs: pd.DataFrame, params: list[str],
         [*alone, *(r for r in selected if r in members.index)])]
     curves = pd.concat([mean_curves(comparison.curves, members), as_runs], ignore_index=True)
     table = group_table(groups)
-    colours = group_colours(comparison.table, groups)
+    colours = unit_colours(comparison, runs)
     names = pd.concat([table[f.RUN_NAME], run_names(comparison.table)])
     loners = int((comparison.table.loc[alone, f.CHILD_RUNS] == 0).sum())
     note = (f"{loners} run(s) are in no seed group: their own lines are drawn, but the "
@@ -85,18 +85,25 @@ def by_group(comparison: Comparison, runs: pd.DataFrame, params: list[str],
                  shared_details(groups, params), note=note, grouped=True)
 
 
-def unit_colours(comparison: Comparison, grouped: bool) -> dict[str, str]:
-    """Id -> colour as `by_run` or `by_group` would give them, without building the curves."""
-    if grouped and comparison.groups is not None:
-        return group_colours(comparison.table, comparison.groups)
-    return run_colours(comparison.table.index)
-
-
-def group_colours(table: pd.DataFrame, groups: pd.DataFrame) -> dict[str, str]:
-    """Each group's colour, shared by its runs; the runs in no group their own."""
-    grouping = table[f.GROUP]
-    colours = run_colours([*groups[f.GROUP].astype(str), *table.index[grouping.isna()]])
-    return colours | {str(run): colours[str(group)] for run, group in grouping.dropna().items()}
+def unit_colours(comparison: Comparison, runs: pd.DataFrame) -> dict[str, str]:
+    """Id -> colour, the same whether the page shows runs or seed groups: a group and its runs
+    share one, a run in no group has its own. Given out by experiment (in the order shown),
+    then by name, so comparing another experiment keeps the first one's colours."""
+    table = comparison.table
+    ids = pd.Series(table.index.astype(str), index=table.index)
+    family = ids.where(table[f.GROUP].isna(), table[f.GROUP].astype(object).astype(str))
+    groups = comparison.groups
+    group_names = {} if groups is None else dict(
+        zip(groups[f.GROUP].astype(str), groups["name"].astype(str), strict=True))
+    name = [group_names.get(k, str(n)) for k, n in zip(family, run_names(table), strict=True)]
+    experiments = (runs.set_index(f.RUN_ID)[f.EXPERIMENT] if f.EXPERIMENT in runs
+                   else pd.Series(dtype="string"))
+    rank = {e: i for i, e in enumerate(pd.unique(experiments))}
+    order = pd.DataFrame({"family": family, "name": name,
+                          "rank": experiments.reindex(table.index).map(rank).fillna(0)})
+    ordered = order.sort_values(["rank", "name", "family"]).drop_duplicates("family")["family"]
+    colour = {str(k): PALETTE[i % len(PALETTE)] for i, k in enumerate(ordered)}
+    return colour | {str(run): colour[str(k)] for run, k in family.items()}
 
 
 def run_details(runs: pd.DataFrame, params: list[str]) -> dict[str, str]:

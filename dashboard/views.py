@@ -39,7 +39,6 @@ from tracking.retry import single_attempt
 
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
 LARGE_EXPERIMENT_RUNS = 2000  # measured: 1000 runs draw in 1-2 s, 10,000 in about 5 s
-PAIRS_WHEN_NOTHING_SELECTED = 5
 # A page must answer within ~10 s even when the tracking server hangs: one retry, 4 s each.
 REQUEST_TIMEOUT, RETRIES = 4.0, 1
 
@@ -148,7 +147,8 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     selected = [r for r in state.selected if r in units.names.index]
     baselines = table[f.BASELINE_ACCURACY].dropna()
     baseline = float(baselines.median()) if len(baselines) else None
-    calibration, notes, found = _evidence(reader, state, runs, comparison, units)
+    at_odds = pair(comparison)
+    calibration, notes, found = _evidence(reader, state, runs, comparison, units, at_odds)
     lines = partial(curves_figure, curves, units.names, selected=selected, webgl=webgl,
                     colours=units.colours, train=state.train, featured=list(units.picks))
     zoom = partial(axis_ranges, state.zoom)  # where the link or the user zoomed each chart
@@ -157,7 +157,8 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         with_layout(lines("loss", log_y=state.log_loss, divergence=units.divergence),
                     **zoom("loss")),
         with_layout(lines("accuracy", baseline=baseline), **zoom("accuracy")),
-        with_layout(tradeoff_figure(units.table, selected, _pairs(units.disagreements, selected),
+        with_layout(tradeoff_figure(units.table, selected,
+                                    _pairs(units, selected, at_odds),
                                     colours=units.colours, picks=units.picks, baseline=baseline,
                                     details=units.details, reviews=units.reviews),
                     **zoom("tradeoff")),
@@ -177,10 +178,10 @@ def units_of(state: ViewState, comparison: Comparison, runs: pd.DataFrame,
 
 
 def _evidence(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: Comparison,
-              units: Units) -> tuple[Figure, list[str], Verdict]:
+              units: Units, at_odds: tuple[Side, Side] | None
+              ) -> tuple[Figure, list[str], Verdict]:
     """The calibration panel (the selected runs, else the verdict's) and the verdict, from
     the predictions both need, fetched once."""
-    at_odds = pair(comparison)
     wanted, fetched = _prediction_runs(state, runs, comparison, at_odds)
     predictions = _predictions(reader, runs, fetched)
     calibration, notes = _calibration(predictions, wanted, units.names, units.colours)
@@ -228,10 +229,17 @@ def _size_note(runs: int) -> str:
             "background), so each change takes a few seconds.")
 
 
-def _pairs(disagreements: list[tuple[str, str]], selected: list[str]) -> list[tuple[str, str]]:
-    if not selected:
-        return disagreements[:PAIRS_WHEN_NOTHING_SELECTED]
-    return [p for p in disagreements if p[0] in selected or p[1] in selected]
+def _pairs(units: Units, selected: list[str],
+           at_odds: tuple[Side, Side] | None) -> list[tuple[str, str]]:
+    """The disagreeing pairs the scatter joins: those of the selected points, else the
+    verdict's pair (by run, a seed group by its first seed: the runs the calibration panel
+    weighs), so that the chart and the verdict name the same two."""
+    if selected:
+        return [p for p in units.disagreements if p[0] in selected or p[1] in selected]
+    if at_odds is None:
+        return []
+    a, b = (side.key if side.key in units.table.index else side.runs[0] for side in at_odds)
+    return [(a, b)]
 
 
 def _runs_of(comparison: Comparison, selected: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ return graph && graph._fullData ? graph._fullData.map(t => ({
     colour: (t.line || {}).color || null, fill: t.fill || '',
     error_bars: !!((t.error_x || {}).visible && (t.error_y || {}).visible),
     customdata: t.customdata ? Array.from(t.customdata) : [],
+    markers: t.marker && t.marker.color !== undefined ? [].concat(t.marker.color) : [],
     size: t.marker && t.marker.size !== undefined ? Array.from([].concat(t.marker.size)
         .flatMap(s => (typeof s === 'number' ? [s] : Array.from(s)))) : []})) : null;
 """

@@ -116,19 +116,47 @@ def test_ticking_rows_in_the_table_selects_them(browser: Any,
 
 def test_the_table_is_the_legend_in_each_runs_colour(browser: Any,
                                                    demo_dashboard: DashboardServer) -> None:
-    """No legend eats the curve panels; the run cell's swatch is the run's line colour."""
+    """No legend eats the curve panels; a run has one colour on every chart and in its table
+    swatch: its seed group's, which no other group shares, the same by run and by group."""
     open_dashboard(browser, demo_dashboard.uri)
     for graph in ("loss-curves", "accuracy-curves"):
         assert not browser.find_elements(By.CSS_SELECTOR, f"#{graph} .legend")
     line = {t["group"]: t["colour"] for t in traces(browser, "loss-curves") if t["group"]}
-    swatches = wait_until(browser, lambda d: d.execute_script(
-        "const out = {}; document.querySelectorAll('#runs-table .ag-row').forEach(row => {"
-        " const cell = row.querySelector('[col-id=\"run_name\"]');"
-        " if (cell) out[row.getAttribute('row-id')] = getComputedStyle(cell).borderLeftColor;"
-        " }); return out;"), what="the run cells")
+    swatches = run_swatches(browser)
     assert swatches and all(run in line for run in swatches)
     for run, colour in swatches.items():
         assert colour == css_rgb(line[run]), run
+    points = scatter_colours(browser)
+    assert set(points) == set(line) and all(points[r] == line[r] for r in points)
+    calibrated = {t["group"]: t["colour"] for t in traces(browser, "calibration")
+                  if t["group"] and t["colour"]}
+    assert len(calibrated) == 2 and all(calibrated[r] == line[r] for r in calibrated)
+    names = {t["group"]: t["name"].rsplit(" (", 1)[0] for t in traces(browser, "loss-curves")}
+    by_group: dict[str, set[str]] = {}
+    for run, colour in line.items():
+        by_group.setdefault(names[run].rsplit("-seed", 1)[0], set()).add(colour)
+    assert all(len(colours) == 1 for colours in by_group.values()), by_group
+    assert len({c for colours in by_group.values() for c in colours}) == len(by_group) == 8
+    open_dashboard(browser, demo_dashboard.uri + "/?view=groups")
+    means = {t["name"].split(" (")[0]: t["colour"] for t in traces(browser, "loss-curves")
+             if t["name"].endswith(" seeds) (val)")}
+    assert means == {group: colours.pop() for group, colours in by_group.items()}
+
+
+def run_swatches(driver: Any) -> dict[str, str]:
+    """Run id -> the colour of its swatch in the table's run column, as the browser drew it."""
+    return dict(wait_until(driver, lambda d: d.execute_script(
+        "const out = {}; document.querySelectorAll('#runs-table .ag-row').forEach(row => {"
+        " const cell = row.querySelector('[col-id=\"run_name\"]');"
+        " if (cell) out[row.getAttribute('row-id')] = getComputedStyle(cell).borderLeftColor;"
+        " }); return out;"), what="the run cells"))
+
+
+def scatter_colours(driver: Any) -> dict[str, str]:
+    """Run id -> its point's fill on the trade-off scatter."""
+    return {run: colour for t in traces(driver, "tradeoff-scatter")
+            for run, colour in zip(t["customdata"], t["markers"], strict=False)
+            if isinstance(run, str)}
 
 
 def css_rgb(colour: str) -> str:

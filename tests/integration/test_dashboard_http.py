@@ -74,7 +74,8 @@ def test_the_verdict_names_the_pair_at_odds_and_why(demo_store: DemoStore,
     so the strongest disagreeing groups are shown with their confident mistakes (means over
     their seeds, counted from the logged predictions), and the export carries the same words."""
     client = client_for(demo_store.uri)
-    verdict = by_id(update(client, "lossboard-demo", "accuracy")[ids.VERDICT])
+    shown = update(client, "lossboard-demo", "accuracy")
+    verdict = by_id(shown[ids.VERDICT])
     assert main(["compare", "--tracking-uri", demo_store.uri, "--experiment", "lossboard-demo",
                  "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -91,6 +92,11 @@ def test_the_verdict_names_the_pair_at_odds_and_why(demo_store: DemoStore,
             f"{low['name']} on {mistakes[1]:.3g}") in why
     assert "Temperature scaling" in why
     assert "within seed noise" in verdict["verdict-accuracy"]
+    # the scatter joins the same two (their first seeds: the runs the calibration panel shows)
+    joined, = (t for t in shown[ids.TRADEOFF]["data"] if t.get("name", "").startswith("disagree"))
+    ends = {(runs[r]["final_loss"], runs[r]["final_accuracy"]) for r in (high["runs"][0],
+                                                                          low["runs"][0])}
+    assert set(zip(joined["x"], joined["y"], strict=True)) - {(None, None)} == ends
     assert html.escape(why.split(". ")[0]) in export_html(client, "lossboard-demo")
 
 

@@ -80,4 +80,24 @@ def test_each_sample_gives_the_true_class_a_probability_marked_right_wrong_or_co
     assert list(strip.marker.symbol) == ["circle", "circle-open", "x", "circle"]
     assert strip.marker.color == COLOURS["over"]
     assert np.all(np.abs(np.asarray(strip.y)) <= 0.3)  # jittered around the run's row
-    assert calibration_figure([run], COLOURS).layout.showlegend is False  # the table is the legend
+    assert strip.legendgroup == "over" and strip.showlegend is False
+
+
+def test_each_runs_reliability_line_is_named_in_its_colour_and_own_dash() -> None:
+    """Two seeds of one configuration share the page's colour: the dash tells them apart."""
+    runs = calibrate({"a": predictions(0.9, 0.9), "b": predictions(0.7, 0.8)},
+                     pd.Series({"a": "seed0", "b": "seed1"}))
+    figure = calibration_figure(runs, {"a": "#1f77b4", "b": "#1f77b4"})
+    named = [t for t in figure.data if t.showlegend is not False]
+    assert [(t.name, t.line.color, t.line.dash) for t in named] == [
+        ("seed0", "#1f77b4", "solid"), ("seed1", "#1f77b4", "dash")]
+    counts = [t for t in figure.data if t.mode == "markers+text"]
+    assert [t.textposition for t in counts] == ["top center", "bottom center"]
+    assert all(t.cliponaxis is False for t in counts)
+
+
+def test_calibrating_that_keeps_the_lowest_loss_names_the_run() -> None:
+    runs = calibrate({"a": predictions(0.9, 0.9), "b": predictions(0.6, 0.5)},
+                     pd.Series({"a": "steady", "b": "other"}))
+    assert "Once calibrated, the lowest loss among these runs is still steady." in (
+        summary_lines(runs))

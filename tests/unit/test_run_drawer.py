@@ -9,8 +9,8 @@ import pytest
 
 from analysis import frames as f
 from dashboard import ids
-from dashboard.figures import run_colours
 from dashboard.run_drawer import drawer_body, mlflow_ui_link
+from dashboard.units import by_run
 from tests.unit.test_seed_groups import RUNS
 from tests.unit.test_units import seeded
 
@@ -52,7 +52,7 @@ def test_the_drawer_shows_status_numbers_params_tags_and_its_own_curves() -> Non
     graphs = [go.Figure(g.figure) for c in body for g in getattr(c, "children", []) or []
               if type(g).__name__ == "Graph"]  # go.Figure: checked against plotly's schema
     assert len(graphs) == 2 and {t.legendgroup for g in graphs for t in g.data} == {"wide-0"}
-    colour = run_colours(seeded().table.index)["wide-0"]  # its colour on the page
+    colour = by_run(seeded(), runs, []).colours["wide-0"]  # its colour on the page
     assert {t.line.color for g in graphs for t in g.data} == {colour}
 
 

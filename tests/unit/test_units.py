@@ -47,11 +47,26 @@ def test_a_group_is_one_candidate_with_its_seeds_mean_and_spread() -> None:
     assert units.details[wide] == "width=64" and units.grouped
 
 
-def test_the_colours_alone_are_the_views_colours() -> None:
+def test_a_seed_group_and_its_runs_share_one_colour_in_both_views() -> None:
     comparison = seeded()
-    assert unit_colours(comparison, True) == by_group(comparison, RUNS, PARAMS).colours
-    assert unit_colours(comparison, False) == by_run(comparison, RUNS, PARAMS).colours
-    assert unit_colours(comparison, True) != unit_colours(comparison, False)
+    by_runs, by_groups = (view(comparison, RUNS, PARAMS).colours for view in (by_run, by_group))
+    assert by_runs == by_groups == unit_colours(comparison, RUNS)
+    families = {by_runs[run] for run in ("wide-0", "thin-0", "alone")}
+    assert len(families) == 3  # one colour per configuration, none shared
+    assert {by_runs[f"wide-{seed}"] for seed in range(3)} == {by_runs["wide-0"]}
+
+
+def test_comparing_another_experiment_keeps_the_first_ones_colours() -> None:
+    alone = unit_colours(seeded(), RUNS)
+    other = RUNS.assign(**{f.RUN_ID: "other-" + RUNS[f.RUN_ID], f.RUN_NAME: "a-" + RUNS[f.RUN_NAME],
+                           f.EXPERIMENT: "later"})
+    both = pd.concat([RUNS.assign(**{f.EXPERIMENT: "first"}), other], ignore_index=True)
+    points = [(run, key, 3, value) for run, (loss, acc) in FINAL.items()
+              for key, value in (("val_loss", loss), ("val_accuracy", acc))]
+    more = [(f"other-{run}", key, epoch, value) for run, key, epoch, value in points]
+    together = unit_colours(compare(both, history(points + more)), both)
+    assert {run: together[run] for run in RUNS[f.RUN_ID]} == {
+        run: alone[run] for run in RUNS[f.RUN_ID]}  # "a-..." sorts first, but comes later
 
 
 def test_by_group_the_curves_are_the_means_and_the_runs_alone() -> None:
