@@ -105,3 +105,15 @@ def with_noise(pick: Recommendation, objective: str, runner_up: str | None,
     noise = "indistinguishable" in clause or "within" in clause
     joiner = ", but " if noise and " but " not in pick.reason else "; "
     return replace(pick, reason=pick.reason.rstrip(".") + joiner + clause + ".")
+
+
+def baseline_sentence(accuracy: float, baseline: float) -> str:
+    """How far `accuracy` is above always answering the majority class, in words: on an
+    imbalanced validation set a high accuracy may be little more than that."""
+    lift = accuracy - baseline
+    if lift <= 0:
+        return (f"That is no better than always answering the majority class, which scores "
+                f"{baseline:.4f}.")
+    avoided = f", avoiding {lift / (1 - baseline):.0%} of its mistakes" if baseline < 1 else ""
+    return (f"That is {lift:.4f} above always answering the majority class "
+            f"({baseline:.4f}){avoided}.")

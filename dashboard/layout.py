@@ -10,7 +10,7 @@ from dashboard import ids
 from dashboard.auth import User
 from dashboard.review_panel import review_panel
 from dashboard.state import MAX_SMOOTHING
-from dashboard.table import GRID_OPTIONS
+from dashboard.table import DEFAULT_COLUMN, GRID_OPTIONS
 
 ROW = {"display": "flex", "gap": "16px", "alignItems": "center", "flexWrap": "wrap"}
 PAIR = {"display": "flex", "gap": "8px", "alignItems": "center"}
@@ -105,7 +105,7 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
         loading(dcc.Graph(id=ids.TRADEOFF)),
         loading(dag.AgGrid(id=ids.RUNS_TABLE, rowData=[], columnDefs=[],
                            getRowId="params.data.run_id", dashGridOptions=GRID_OPTIONS,
-                           defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                           defaultColDef=DEFAULT_COLUMN,
                            style={"height": "360px"})),
         review_panel(user),  # under the table where runs are selected, its messages beside it
         html.H2("Calibration", style={"fontSize": "1.2em"}),

@@ -17,10 +17,20 @@ from tracking import keys
 MAX_PARAM_COLUMNS = 8
 # the grid's functions are in assets/groups.js: four decimals (a group's "mean ± sd"), a group's
 # name with its open/closed mark, a group's runs hidden until it is opened and kept under it
-NUMBER = {"type": "numericColumn", "filter": "agNumberColumnFilter",
+# widths that fit their values: the deciding columns (lift included) fit at 1280 px, where the
+# grid's default of 200 px a column left lift 900 px off-screen; a short heading on screen
+# where the whole one would not fit (the whole one in the CSV and on hover)
+NUMBER = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 140,
           "valueFormatter": {"function": "lossboardNumber(params)"}}
-WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
+WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 150}
 TEXT = {"filter": "agTextColumnFilter"}
+DEFAULT_COLUMN = {"sortable": True, "resizable": True, "filter": True}
+
+
+def short(heading: str, whole: str) -> dict[str, str]:
+    """A column's heading on screen, and its whole meaning on hover."""
+    return {"headerName": heading, "headerTooltip": whole}
+
 GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
                                  "enableClickSelection": False, "selectAll": "filtered"},
                 "isExternalFilterPresent": {"function": "lossboardFiltering()"},
@@ -39,19 +49,22 @@ RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
                          "tooltipField": f.RUN_NAME,
                          "valueFormatter": {"function": "lossboardRunName(params)"}}),
     (f.EXPERIMENT, "experiment", TEXT),  # shown only when several experiments are compared
-    (f.STATUS, "status", TEXT),
+    (f.STATUS, "status", {**TEXT, "width": 130}),
     ("parent", "parent run", TEXT),  # shown only when some run is a sweep's child
-    ("review", "review", {**TEXT, "minWidth": 260, "tooltipField": "review"}),  # whole on hover
-    (f.FINAL_LOSS, "final val loss", NUMBER),
-    (f.FINAL_ACCURACY, "final val accuracy", NUMBER),
+    ("review", "review", {**TEXT, "width": 220, "tooltipField": "review"}),  # whole on hover
+    (f.FINAL_LOSS, "final val loss", {**NUMBER, **short("val loss", "final validation loss")}),
+    (f.FINAL_ACCURACY, "final val accuracy",
+     {**NUMBER, **short("val accuracy", "final validation accuracy")}),
+    ("lift", "lift over majority", {**NUMBER, "width": 160, **short(  # only with a baseline
+        "over majority", "final validation accuracy minus the majority-class baseline's "
+                         "(always answering the most common class)")}),
+    (f.QUADRANT, "quadrant", {**TEXT, "width": 210}),
     (f.BEST_LOSS, "best val loss", NUMBER),
     (f.BEST_LOSS_EPOCH, "best-loss epoch", WHOLE),
     (f.BEST_ACCURACY, "best val accuracy", NUMBER),
-    (f.BEST_ACCURACY_EPOCH, "best-accuracy epoch", WHOLE),
-    (f.QUADRANT, "quadrant", TEXT),
-    (f.PARETO, "Pareto", TEXT),
+    (f.BEST_ACCURACY_EPOCH, "best-accuracy epoch", {**WHOLE, "width": 175}),
+    (f.PARETO, "Pareto", {**TEXT, "width": 110}),
     (f.DIVERGENCE_EPOCH, "divergence epoch", WHOLE),
-    ("lift", "lift over majority", NUMBER),
     (f.EPOCHS, "epochs trained", WHOLE),
 ]
 WHOLE_FIELDS = [field for field, _, extra in RUN_COLUMNS if extra is WHOLE]
@@ -65,13 +78,16 @@ def distinguishing_params(runs: pd.DataFrame) -> list[str]:
 
 
 def column_defs(param_columns: list[str], children: bool = False,
-                experiments: bool = False, names: Iterable[str] = ()) -> list[dict[str, Any]]:
+                experiments: bool = False, names: Iterable[str] = (),
+                baselines: bool = True) -> list[dict[str, Any]]:
     """The grid's columns, the params under one "params" heading; the parent-run column only
     when some run (`children`) has one, the experiment column only with several
-    (`experiments`); the run column wide enough for the longest of `names`."""
+    (`experiments`), the lift only when some run knows its majority-class baseline
+    (`baselines`); the run column wide enough for the longest of `names`."""
     # `hide` always given: AG Grid keeps a column's hidden state when new column defs omit it
-    hidden = {"parent": not children, f.EXPERIMENT: not experiments}
-    columns = [{"field": field, "headerName": title, **extra, "hide": hidden.get(field, False)}
+    hidden = {"parent": not children, f.EXPERIMENT: not experiments, "lift": not baselines}
+    columns = [{"field": field, "headerName": title, "headerTooltip": title, **extra,
+                "hide": hidden.get(field, False)}
                for field, title, extra in RUN_COLUMNS]
     columns[0] |= {"width": run_column_width(names)}
     params = [{"field": c, "headerName": c.removeprefix(f.PARAM_PREFIX), **TEXT}

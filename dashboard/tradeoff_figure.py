@@ -40,6 +40,10 @@ NAMED_FRONT = 5  # a front of more runs than this is not named run by run
 EDGE = 0.3  # of the loss range, from either side
 NEAR = 0.05  # of the loss range: names of points closer than this in x would collide
 MIN_RUNS_FOR_QUADRANTS = 4  # fewer runs than this have no median worth splitting at
+# the default view is the contenders': a point this many interquartile ranges (at least
+# MIN_SPREAD) under the lower quartile of accuracy is left below it, and the axis title says so
+OUTLYING_IQRS, MIN_SPREAD = 3.0, 0.01
+PAD = 0.08  # of an axis's span, either side: room for a star and the baseline's name
 KEY_COLOUR = "#888888"
 PICK = "star"
 # a reviewed run's outline: its status at a glance, its fill still the run's own colour
@@ -70,12 +74,50 @@ def tradeoff_figure(table: pd.DataFrame, selected: Collection[str] = (),
     data += _review_keys(set(marks.reviews.values()))
     data += _front(known[known[f.PARETO]].sort_values(f.FINAL_LOSS))
     data += _names(known, marks.selected, marks.picks)
+    xaxis, yaxis = contenders_view(known, baseline, marks.selected)
     return figure(data, title={"text": "final validation loss vs accuracy (click a point to "
                                        "select its run)"}, uirevision="tradeoff",
-                  xaxis={"title": {"text": "validation loss (lower is better)"}},
-                  yaxis={"title": {"text": "validation accuracy"}}, height=480,
+                  xaxis=xaxis, yaxis=yaxis, height=480,
                   legend={"orientation": "h", "y": -0.18}, margin=MARGIN,
                   **_guides(known, split, baseline))
+
+
+def contenders_view(known: pd.DataFrame, baseline: float | None,
+                    selected: Collection[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The axes, opened on the contenders: far less accurate points (but selected ones) left
+    below the view, named in the loss axis's title (a double-click shows every point); the
+    majority-class baseline inside the view when it is near, with room above it for its name."""
+    if known.empty:
+        return {"title": {"text": "validation loss (lower is better)"}}, {
+            "title": {"text": "validation accuracy"}}
+    accuracy = known[f.FINAL_ACCURACY].astype(float)
+    low_q, high_q = accuracy.quantile([0.25, 0.75])
+    floor = low_q - OUTLYING_IQRS * max(high_q - low_q, MIN_SPREAD)
+    shown = known[(accuracy >= floor) | known[f.RUN_ID].isin(list(selected))]
+    spread = shown.get(f.FINAL_ACCURACY + SPREAD, pd.Series(0.0, index=shown.index)).fillna(0)
+    low = float((shown[f.FINAL_ACCURACY] - spread).min())
+    high = float((shown[f.FINAL_ACCURACY] + spread).max())
+    if baseline is not None and baseline >= floor:
+        low = min(low, baseline)
+    pad = max(high - low, MIN_SPREAD) * PAD
+    left_out = len(known) - len(shown)
+    xaxis: dict[str, Any] = {"title": {"text": "validation loss (lower is better)" + _below(
+        left_out, floor, baseline if baseline is not None and baseline < floor else None)}}
+    losses = shown[f.FINAL_LOSS].astype(float)
+    losses = losses[np.isfinite(losses)]
+    if left_out and len(losses):
+        margin = max(float(losses.max() - losses.min()), MIN_SPREAD) * PAD
+        xaxis["range"] = [float(losses.min()) - margin, float(losses.max()) + margin]
+    yaxis = {"title": {"text": "validation accuracy"}, "range": [low - pad, high + pad]}
+    return xaxis, yaxis
+
+
+def _below(runs: int, floor: float, baseline: float | None) -> str:
+    """What the view leaves below it, for the loss axis's title ("" if nothing)."""
+    below = [f"{runs} run{'s' if runs > 1 else ''} with accuracy under {floor:.3f}"] if runs else []
+    if baseline is not None:
+        below.append(f"the majority-class baseline ({baseline:.3f})")
+    return f"   ·   below the view: {' and '.join(below)}; double-click to see all" if below else ""
 
 
 @dataclass(frozen=True)

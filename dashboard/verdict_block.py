@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from dash import html
 
+from analysis import frames as f
 from analysis.calibration import Predictions
 from analysis.evidence import CONFIDENT
 from analysis.pair_evidence import (
@@ -20,6 +21,8 @@ from analysis.pair_evidence import (
     tested_picks,
 )
 from analysis.report import Comparison
+from analysis.tradeoff import Recommendation
+from analysis.verdict import baseline_sentence
 from dashboard import ids
 
 GOALS = {"loss": "If you care about loss", "accuracy": "If you care about accuracy"}
@@ -42,7 +45,7 @@ def verdict(comparison: Comparison, at_odds: tuple[Side, Side] | None,
     """The answers, and why `at_odds` (`pair(comparison)`) disagree."""
     chosen = tested_picks(comparison, predictions)
     nothing = ("none", "nothing qualifies: no run logged both metrics as finite numbers.")
-    answers = {goal: (side(comparison, pick.run_id).name, pick.reason) if pick else nothing
+    answers = {goal: _answer(comparison, goal, pick) if pick else nothing
                for goal, pick in chosen.items()}
     same = {p.run_id for p in chosen.values() if p}
     if at_odds is None:
@@ -54,6 +57,16 @@ def verdict(comparison: Comparison, at_odds: tuple[Side, Side] | None,
                  f"Loss and accuracy pick differently: {_values(low)} has the lower loss, "
                  f"{_values(high)} the higher accuracy.")
     return Verdict(answers, agreement, _evidence(high, low, predictions))
+
+
+def _answer(comparison: Comparison, goal: str, pick: Recommendation) -> tuple[str, str]:
+    """The pick's name and its sentence; for accuracy, against the majority-class baseline
+    its runs logged (their median), when they did."""
+    chosen = side(comparison, pick.run_id)
+    baselines = comparison.table[f.BASELINE_ACCURACY].reindex(list(chosen.runs)).dropna()
+    if goal != "accuracy" or baselines.empty:
+        return chosen.name, pick.reason
+    return chosen.name, f"{pick.reason} {baseline_sentence(chosen.accuracy, baselines.median())}"
 
 
 def _no_pair(comparison: Comparison, picked: set[str]) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -248,65 +246,6 @@ def test_a_link_to_an_unknown_experiment_says_so_and_keeps_the_rest(
                                             what="the accuracy recommendation")
 
 
-STAR = """
-const gd = document.querySelector('#tradeoff-scatter .js-plotly-plot');
-const drawn = document.querySelectorAll('#tradeoff-scatter .scatterlayer .trace');
-const stars = [];
-for (let i = 0; i < gd._fullData.length; i++) {
-  const t = gd._fullData[i];
-  if (!t.customdata || !t.marker) continue;
-  const symbols = [].concat(t.marker.symbol);
-  for (let j = 0; j < t.customdata.length; j++) {
-    if ((symbols.length > 1 ? symbols[j] : symbols[0]) === 'star')
-      stars.push([t.customdata[j], drawn[i].querySelectorAll('.point')[j], t.x[j], t.y[j]]);
-  }
-}
-return stars.length ? stars : null;
-"""
-
-
-def test_the_picks_are_named_stars_that_select_their_run(
-        browser: Any, demo_dashboard: DashboardServer) -> None:
-    """The one-point "Pareto front" trace sat on the recommended run and took its hover and
-    click; now the pick is a star with its name, and clicking it selects it."""
-    open_dashboard(browser, demo_dashboard.uri)
-    names = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#tradeoff-scatter .textpoint'))"
-        ".map(t => t.textContent)")
-    assert any(n.startswith("mlp-64-decay-0.3-seed") and "★ lowest loss" in n for n in names)
-    run, _, x, y = wait_until(browser, lambda d: d.execute_script(STAR), what="the stars")[0]
-    # the demo's picks are seeds of one configuration, pixels apart: zoom in as a user would
-    browser.execute_script(
-        "Plotly.relayout(document.querySelector('#tradeoff-scatter .js-plotly-plot'), "
-        "{'xaxis.range': [arguments[0] - 0.0005, arguments[0] + 0.0005], "
-        "'yaxis.range': [arguments[1] - 0.002, arguments[1] + 0.002]})", x, y)
-    time.sleep(0.5)
-    point = next(p for r, p, _, _ in browser.execute_script(STAR) if r == run)
-    ActionChains(browser).move_to_element(point).pause(0.3).click().perform()
-    assert wait_until(browser, selected_in_url, what="selected= in the URL") == [run]
-    front = browser.execute_script(
-        "return document.querySelector('#tradeoff-scatter .js-plotly-plot')._fullData"
-        ".filter(t => t.name === 'Pareto front').map(t => t.hoverinfo)")
-    assert front == ["skip"]
-
-
-NAMES_AND_TICKS = """
-const plot = document.querySelector('#tradeoff-scatter .js-plotly-plot');
-const right = Math.max(...Array.from(plot.querySelectorAll('.ytick text'))
-                       .map(t => t.getBoundingClientRect().right));
-return [right, Array.from(plot.querySelectorAll('.textpoint'))
-        .map(t => t.getBoundingClientRect().left)];
-"""
-
-
-def test_names_on_the_scatter_stay_clear_of_the_axis_labels(
-        browser: Any, demo_dashboard: DashboardServer) -> None:
-    """The picks sit at the left edge: their names ran left over the accuracy tick labels."""
-    open_dashboard(browser, demo_dashboard.uri)
-    ticks_end, names_start = browser.execute_script(NAMES_AND_TICKS)
-    assert names_start and min(names_start) > ticks_end, (ticks_end, names_start)
-
-
 MARGINS_GROWN = """
 return Array.from(document.querySelectorAll('.js-plotly-plot')).filter(g => g.layout.margin)
   .map(g => [g.closest('[id]').id, g.layout.margin, g._fullLayout._size])
@@ -378,29 +317,6 @@ def test_each_control_stays_on_the_line_of_its_label(
             assert browser.execute_script(LABELS_APART) == [], width
     finally:
         browser.set_window_size(size["width"], size["height"])
-
-
-NAME_BOXES = """
-return Array.from(document.querySelectorAll('#tradeoff-scatter .textpoint text')).map(t => {
-  const box = t.getBoundingClientRect();
-  return [t.textContent, box.left, box.top, box.right, box.bottom, t.style.textShadow];
-});
-"""
-
-
-def test_names_on_the_scatter_never_run_through_each_other(
-        browser: Any, demo_dashboard: DashboardServer) -> None:
-    """The demo's two picks lie a pixel apart in loss, the lower-loss one less accurate: its
-    name went above and the other's below, through each other and the points under them."""
-    open_dashboard(browser, demo_dashboard.uri)
-    boxes = browser.execute_script(NAME_BOXES)
-    assert len(boxes) >= 2
-    for i, (a, *box_a, _) in enumerate(boxes):
-        for b, *box_b, _ in boxes[i + 1:]:
-            apart = (box_a[2] <= box_b[0] or box_b[2] <= box_a[0]
-                     or box_a[3] <= box_b[1] or box_b[3] <= box_a[1])
-            assert apart, (a, box_a, b, box_b)
-    assert all(shadow for *_, shadow in boxes)  # a halo keeps them legible over the points
 
 
 def test_chart_toolbars_are_out_of_the_tab_order(browser: Any,

@@ -100,6 +100,21 @@ def test_the_verdict_names_the_pair_at_odds_and_why(demo_store: DemoStore,
     assert html.escape(why.split(". ")[0]) in export_html(client, "lossboard-demo")
 
 
+def test_the_imbalanced_experiment_is_weighed_against_its_majority_baseline(
+        demo_store: DemoStore) -> None:
+    """About 90% of digits are not an 8: an accuracy of 0.92 is two points above saying "no"
+    every time, and the page says so beside the pick and shows the lift column."""
+    shown = update(client_for(demo_store.uri), "lossboard-demo-imbalanced", "accuracy")
+    rows = shown[f"{ids.RUNS_TABLE}.rowData"]
+    baseline = rows[0]["final_accuracy"] - rows[0]["lift"]
+    pick = by_id(shown[ids.VERDICT])["verdict-accuracy"]
+    assert re.search(r"That is 0\.0[0-9]{3} above always answering the majority class "
+                     rf"\({baseline:.4f}\), avoiding [1-4][0-9]% of its mistakes\.", pick), pick
+    lift = next(c for c in shown[f"{ids.RUNS_TABLE}.columnDefs"] if c.get("field") == "lift")
+    assert lift["hide"] is False
+    assert all(0 < row["lift"] <= 0.05 for row in rows), rows  # each a little above
+
+
 def test_selection_and_key_override_reach_every_panel(demo_store: DemoStore) -> None:
     client = client_for(demo_store.uri)
     rows = update(client, "lossboard-demo", "loss")[f"{ids.RUNS_TABLE}.rowData"]

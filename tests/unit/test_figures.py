@@ -211,3 +211,38 @@ def test_names_near_an_edge_run_inwards_and_close_ones_never_cross() -> None:
         warnings.simplefilter("error")  # an infinite loss (a diverged run) places quietly
         assert label_positions(pd.Series([0.1, math.inf]), pd.Series([0.9, math.nan]),
                                pd.Series([0.1, math.inf])) == ["top right", "bottom center"]
+
+
+def contenders_and_stragglers() -> pd.DataFrame:
+    """18 runs within a few samples of each other, and 6 far less accurate ones."""
+    rng = np.random.default_rng(3)
+    accuracy = np.r_[rng.uniform(0.94, 0.965, 18), [0.88, 0.81, 0.75, 0.68, 0.53, 0.54]]
+    loss = np.r_[rng.uniform(0.09, 0.46, 18), [0.39, 0.44, 0.54, 0.59, 0.69, 0.92]]
+    ids = [f"r{i}" for i in range(24)]
+    return pd.DataFrame({"run_id": ids, "run_name": ids, "final_loss": loss,
+                         "final_accuracy": accuracy, "quadrant": "low-accuracy/high-loss",
+                         "pareto": False, "child_runs": 0})
+
+
+def test_the_scatter_opens_on_the_contenders_and_says_what_is_below() -> None:
+    """Six runs 0.06-0.4 under the rest squeezed the decision into a sliver of the axis."""
+    table = contenders_and_stragglers()
+    layout = tradeoff_figure(table, baseline=0.626).layout
+    low, high = layout.yaxis.range
+    assert 0.85 < low < 0.88 and 0.965 < high < 0.975  # 0.88 is the nearest straggler
+    assert layout.xaxis.range[1] < 0.5  # the far ones' losses are left out too
+    title = layout.xaxis.title.text
+    assert title.startswith("validation loss (lower is better)   ·   below the view: 5 runs "
+                            "with accuracy under 0.8")
+    assert title.endswith(" and the majority-class baseline (0.626); double-click to see all")
+    chosen = tradeoff_figure(table, selected=["r23"]).layout  # a selected straggler is shown
+    assert chosen.yaxis.range[0] < 0.54 and "below the view: 4 runs" in chosen.xaxis.title.text
+
+
+def test_a_near_baseline_is_inside_the_view_with_room_for_its_name() -> None:
+    table = contenders_and_stragglers().head(18)
+    layout = tradeoff_figure(table, baseline=0.92).layout
+    low, high = layout.yaxis.range
+    assert low < 0.92 - 0.003 and high > table["final_accuracy"].max()
+    assert layout.xaxis.title.text == "validation loss (lower is better)"
+    assert "range" not in layout.xaxis.to_plotly_json()  # nothing left out: plotly's own

@@ -58,6 +58,18 @@ def test_a_sweeps_children_show_their_parent_by_name() -> None:
     shown = {c["field"]: c["hide"] for c in column_defs([], children=True, experiments=True)}
     assert hidden["parent"] and shown["parent"] is False  # said: the grid keeps an omitted one
     assert hidden["experiment"] and shown["experiment"] is False
+    assert hidden["lift"] is False and column_defs([], baselines=False)[7]["hide"] is True
+
+
+def test_the_deciding_columns_come_first_and_fit_a_1280_px_screen() -> None:
+    """At 200 px a column (the grid's default), lift over the majority sat 900 px off-screen
+    at 1280 px: the imbalanced experiment's one telling number."""
+    shown = [c for c in column_defs([], names=["mlp-16-decay-3-short-seed0"]) if not c["hide"]]
+    fields = [c["field"] for c in shown]
+    assert fields[:7] == ["run_name", "status", "review", "final_loss", "final_accuracy",
+                          "lift", "quadrant"]
+    checkbox = 50
+    assert sum(c["width"] for c in shown[:6]) + checkbox <= 1280 - 2 * 24 - 60
 
 
 def test_each_review_status_reads_with_its_reason_who_and_when() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.tradeoff import Recommendation, runner_up
-from analysis.verdict import all_versus, versus, with_noise
+from analysis.verdict import all_versus, baseline_sentence, versus, with_noise
 
 
 def predictions(right: int, n: int = 40, confident: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -55,3 +55,12 @@ def test_the_runner_up_is_the_next_pick() -> None:
     assert runner_up(loss, accuracy, "loss") == "b"
     assert runner_up(loss, accuracy, "accuracy") == "c"  # ties go to the lower loss: b, then c
     assert runner_up(loss[:1], accuracy[:1], "loss") is None
+
+
+def test_an_accuracy_is_weighed_against_always_answering_the_majority_class() -> None:
+    assert baseline_sentence(0.9241, 0.9037) == (
+        "That is 0.0204 above always answering the majority class (0.9037), avoiding 21% of "
+        "its mistakes.")
+    assert baseline_sentence(0.90, 0.9037) == (
+        "That is no better than always answering the majority class, which scores 0.9037.")
+    assert "avoiding" not in baseline_sentence(1.0, 1.0)
