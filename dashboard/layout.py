@@ -118,7 +118,7 @@ def page(names: list[str], problem: str, store: str, refresh_ms: int,
                    **{"aria-label": "Run details"}),  # type: ignore[arg-type]
         html.H2("Param effect", style={"fontSize": "1.2em"}),
         html.Div([html.Label("Param", htmlFor=ids.PARAM),
-                  dcc.Dropdown(id=ids.PARAM, placeholder="the first that differs",
+                  dcc.Dropdown(id=ids.PARAM, placeholder="the one that matters most",
                                style=KEY_PICKER)], style=ROW),
         loading(dcc.Graph(id=ids.PARAM_EFFECT)),
     ], style={"fontFamily": "system-ui, sans-serif", "margin": "0 24px"})

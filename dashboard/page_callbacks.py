@@ -58,18 +58,19 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
 
     @app.callback(Output(ids.PARAM_EFFECT, "figure"), Output(ids.PARAM, "options"),
                   Output(ids.PARAM, "placeholder"), Input(ids.PARAM, "value"),
-                  Input(ids.EXPERIMENT, "value"), Input(ids.COMPARED, "value"),
+                  Input(ids.EXPERIMENT, "value"), Input(ids.OBJECTIVE, "value"),
+                  Input(ids.COMPARED, "value"),
                   Input(ids.LOSS_KEY, "value"), Input(ids.ACCURACY_KEY, "value"),
                   Input(ids.SELECTION, "data"), Input(ids.GROUPING, "value"),
                   Input(ids.REFRESH, "n_intervals"), State(ids.URL, "search"))
-    def param_effect(param: Any, experiment: Any, compared: Any, loss_key: Any,
-                     accuracy_key: Any, selected: Any, grouping: Any, _tick: Any,
+    def param_effect(param: Any, experiment: Any, objective: Any, compared: Any,
+                     loss_key: Any, accuracy_key: Any, selected: Any, grouping: Any, _tick: Any,
                      search: Any) -> tuple[Any, Any, Any]:
-        """The chart for the param picked, else the link's, else the first that differs, named
-        in the picker's placeholder. The link's param is not written into the picker: Dash's
-        dropdown drops a value its options (sent here) do not hold yet."""
-        state, _ = ViewState.from_inputs(experiment, "loss", selected, loss_key, accuracy_key,
-                                         compared)
+        """The chart for the param picked, else the link's, else the one that explains most
+        of the objective, named in the picker's placeholder. The link's param is not written
+        into the picker: Dash's dropdown drops a value its options (sent here) do not hold."""
+        state, _ = ViewState.from_inputs(experiment, objective, selected, loss_key,
+                                         accuracy_key, compared)
         grouped = replace(state, grouped=grouping == "groups")
         picked = text_or_none(param)  # cleared: the first param, not the link's again
         asked = picked if ctx.triggered_id == ids.PARAM else (
@@ -80,8 +81,9 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
             log.exception("the param effect of %r failed", state)
             return message_figure(f"Lossboard could not draw this ({type(error).__name__})."), \
                 no_update, no_update
-        placeholder = (shown if shown == asked else f"{shown} (the first that differs)"
-                       if shown else "no param")
+        placeholder = (shown if shown == asked else
+                       f"{shown} (explains most of the {state.objective})" if shown else
+                       "no param")
         return encoded(figure), names, placeholder
 
     @app.callback(Output(ids.DRAWER, "hidden"), Output(ids.DRAWER_BODY, "children"),

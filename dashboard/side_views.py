@@ -9,7 +9,7 @@ from dash.development.base_component import Component
 from analysis import frames as f
 from dashboard.comparisons import ComparisonCache
 from dashboard.figures import plain
-from dashboard.param_effect import param_effect_figure
+from dashboard.param_effect import param_effect_figure, strongest_param
 from dashboard.plot_json import Figure, with_layout
 from dashboard.run_drawer import drawer_body
 from dashboard.state import ViewState
@@ -21,16 +21,18 @@ from tracking.reader import ExperimentData, ReaderError, RunReader, read_togethe
 
 def param_view(reader: RunReader, state: ViewState, param: object,
                comparisons: ComparisonCache) -> tuple[Figure, list[str], str | None]:
-    """The param-effect chart for `param` (else the first param that differs between runs),
-    the params to pick from and the one shown; a message figure when the experiment cannot
-    be shown."""
+    """The param-effect chart for `param` (else the param that explains most of the state's
+    objective), the params to pick from and the one shown; a message figure when the
+    experiment cannot be shown."""
     data = _read(reader, state)
     if isinstance(data, str):
         return message_figure(data), [], None
     comparison = comparisons.compare(data, state.loss_key, state.accuracy_key)
     params = distinguishing_params(data.runs)
     names = [p.removeprefix(f.PARAM_PREFIX) for p in params]
-    chosen = param if isinstance(param, str) and param in names else next(iter(names), None)
+    measure = f.FINAL_ACCURACY if state.objective == "accuracy" else f.FINAL_LOSS
+    chosen = param if isinstance(param, str) and param in names else strongest_param(
+        comparison.table, data.runs, names, measure)
     colours = unit_colours(comparison, data.runs)
     figure = param_effect_figure(comparison.table, data.runs, chosen, colours, state.selected)
     if isinstance(param, str) and param != chosen:  # a link's param these runs did not log

@@ -35,7 +35,7 @@ class ViewState:
     grouped: bool = False  # one line, point and row per seed group rather than per run
     zoom: Zoom = ()  # each chart's axis ranges the user zoomed to (dashboard.zoom)
     compared: tuple[str, ...] = ()  # other experiments whose runs are compared with these
-    param: str | None = None  # the param-effect view's param (None: the first that differs)
+    param: str | None = None  # the param-effect view's param (None: the one that explains most)
 
     @property
     def experiments(self) -> tuple[str, ...]:

@@ -44,8 +44,8 @@ def test_the_param_effect_view_plots_a_picked_param_kept_in_the_link(
     points = wait_until(browser, lambda d: [t for t in traces(d, "param-effect")
                                             if t["customdata"]], what="the param's points")
     assert [len(t["customdata"]) for t in points] == [24, 24]  # loss and accuracy, per run
-    wait_until(browser, lambda d: text_of(d, "param-picker") == "epochs (the first that differs)",
-               what="the param shown named in the picker")
+    wait_until(browser, lambda d: text_of(d, "param-picker") == (
+        "epochs (explains most of the loss)"), what="the param shown named in the picker")
     browser.find_element(By.ID, "param-picker").click()  # Dash 4's dropdown: a button
     option = wait_until(browser, lambda d: d.find_elements(
         By.CSS_SELECTOR, ".dash-options-list-option input[value='weight_decay']"),

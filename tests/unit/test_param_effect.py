@@ -7,7 +7,7 @@ import pytest
 
 from analysis import frames as f
 from dashboard import param_effect
-from dashboard.param_effect import axis_type, param_values
+from dashboard.param_effect import axis_type, param_values, strongest_param
 from tests.helpers.figures import validated
 from tests.unit.test_seed_groups import RUNS
 from tests.unit.test_units import seeded
@@ -26,8 +26,8 @@ def test_values_are_numbers_when_every_run_logged_a_number() -> None:
 
 
 @pytest.mark.parametrize(("values", "expected"), [
-    ([0.001, 0.01, 0.1], "log"), ([8, 32, 64], "linear"), ([-1.0, 1.0, 1000.0], "linear"),
-    (["adam", "sgd"], "category")])
+    ([0.001, 0.01, 0.1], "log"), ([8, 32, 64], "linear"), ([0, 1e-4, 0.3, 5], "category"),
+    ([-1.0, *range(1, 2000, 100)], "linear"), (["adam", "sgd"], "category")])
 def test_the_axis_suits_the_values(values: list[object], expected: str) -> None:
     assert axis_type(pd.Series(values)) == expected
 
@@ -45,6 +45,30 @@ def test_each_run_is_a_point_in_its_colour_and_the_medians_a_line() -> None:
     assert list(medians[0].y) == pytest.approx([0.21, 0.50, 0.32])
     assert max(loss.marker.size) == 14 and list(loss.marker.color) == ["#123456"] * 7
     assert figure.layout.xaxis.title.text == "width"
+
+
+def test_values_in_their_natural_order_and_names_get_no_trend_line() -> None:
+    """hidden_layers sorted as text (128x128, 16, 2, 256, ...) with a line through them read
+    as a trend; weight decay 0 ... 5 piled up at 0 on a linear axis."""
+    comparison = seeded()
+    layers = RUNS.assign(**{"params.width": ["16"] * 3 + ["128x128"] * 3 + ["2"]})
+    figure = param_effect_figure(comparison.table, layers, "width", {})
+    assert list(figure.layout.xaxis.categoryarray) == ["2", "16", "128x128"]
+    medians = [t for t in figure.data if t.name == "median"]
+    assert [t.mode for t in medians] == ["markers", "markers"]  # a bar per value, no line
+    decay = RUNS.assign(**{"params.width": ["0"] * 3 + ["0.0001"] * 3 + ["5"]})
+    slots = param_effect_figure(comparison.table, decay, "width", {})
+    assert slots.layout.xaxis.type == "category"
+    assert list(slots.layout.xaxis.categoryarray) == ["0", "0.0001", "5"]
+    assert [t.mode for t in slots.data if t.name == "median"] == ["lines", "lines"]  # ordered
+
+
+def test_the_view_opens_on_the_param_that_explains_most_of_the_measure() -> None:
+    comparison = seeded()  # width decides the loss; the seed and a run-unique param do not
+    runs = RUNS.assign(**{"params.tag": [f"t{i}" for i in range(7)]})
+    assert strongest_param(comparison.table, runs, ["seed", "tag", "width"],
+                           f.FINAL_LOSS) == "width"
+    assert strongest_param(comparison.table, runs, [], f.FINAL_LOSS) is None
 
 
 def test_without_a_param_the_chart_says_so() -> None:
