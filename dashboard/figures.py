@@ -75,15 +75,23 @@ def curves_figure(curves: pd.DataFrame, names: pd.Series, metric: str, *,
         data += _run_lines(picked[picked[f.RUN_ID] == run_id], run_id,
                            plain(names.get(run_id, run_id)), colour[run_id],
                            emphasis=_emphasis(run_id, [r for r in chosen if r in selected]))
-    if divergence is not None:
-        shown = divergence[divergence.index.isin(drawn)].dropna()
-        data += _divergence_marks(picked, shown, names, colour)
+    marks = _divergence_marks(picked, divergence[divergence.index.isin(drawn)].dropna(),
+                              names, colour) if divergence is not None else []
     x_title, shapes = "epoch", []
+    if marks:  # said under the plot: the marks are no run's line
+        x_title += "   (×: where validation loss began rising while accuracy held)"
     if baseline is not None and metric == "accuracy":  # named under the plot: clear of curves
         x_title += f"   (dotted: the majority-class baseline, {baseline:.3f})"
         shapes.append(hline(baseline, {"dash": "dot", "color": GUIDE}))
-    return figure(data, title={"text": f"{metric} per epoch"}, xaxis={"title": {"text": x_title}},
-                  yaxis={"title": {"text": metric}, "type": "log" if log_y else "linear"},
+    title = f"{metric} per epoch" + (f" · {len(runs) - len(chosen)} more in grey (select to "
+                                     "colour)" if crowded else "")
+    epochs = curves[f.EPOCH].astype(float)  # both panels span every metric's epochs
+    span = [float(epochs.min()), float(epochs.max())] if len(epochs) else []
+    return figure(data + marks, title={"text": title},
+                  xaxis={"title": {"text": x_title},
+                         **({"range": span} if span and span[0] < span[1] else {})},
+                  yaxis={"title": {"text": metric}, "type": "log" if log_y else "linear",
+                         "exponentformat": "power"},  # 10⁻⁴, not "100µ", on a log axis
                   uirevision=metric, showlegend=False, height=420, margin=CURVES_MARGIN,
                   shapes=shapes)
 

@@ -99,6 +99,11 @@ def test_log_scale_and_divergence_marks() -> None:
     [mark] = [t for t in figure.data if t.name == "divergence"]
     assert list(mark.x) == [2.0] and list(mark.y) == [0.4]  # on a's validation loss at epoch 2
     assert list(mark.text) == ["&lt;img src=x onerror=alert(1)&gt;"]
+    assert figure.layout.xaxis.title.text == (  # the marks said under the plot, not guessed
+        "epoch   (×: where validation loss began rising while accuracy held)")
+    assert figure.layout.yaxis.exponentformat == "power"  # 10⁻⁴ rather than "100µ"
+    accuracy = curves_figure(CURVES, NAMES, "accuracy")
+    assert list(figure.layout.xaxis.range) == list(accuracy.layout.xaxis.range) == [1.0, 2.0]
 
 
 def many_runs(count: int, epochs: int = 3) -> pd.DataFrame:
@@ -127,6 +132,7 @@ def test_crowded_experiments_draw_the_rest_as_one_trace() -> None:
                           featured=["r0003"])  # nothing selected: the picks stand out
     assert picks.data[0].name == "other runs (29, validation)"
     assert {(t.legendgroup, t.line.width) for t in picks.data[1:]} == {("r0003", 2)}
+    assert picks.layout.title.text == "loss per epoch · 29 more in grey (select to colour)"
     few = curves_figure(many_runs(5), pd.Series(dtype="string"), "loss")
     assert all(t.type == "scatter" for t in few.data) and len(few.data) == 10
     webgl = curves_figure(many_runs(30), pd.Series(dtype="string"), "loss", webgl=True)
