@@ -97,9 +97,11 @@ def group_picks(summary: pd.DataFrame, table: pd.DataFrame, members: pd.Series
         pick = recommend(loss, accuracy, names, objective)
         runner = runner_up(loss, accuracy, objective) if pick else None
         if pick is not None and runner is not None:
-            clause = seed_noise_clause(group_versus(pick.run_id, runner, table, members),
-                                       objective, str(names[runner]))
-            pick = replace(pick, reason=f"{pick.reason.rstrip('.')}; {clause}.")
+            versus = group_versus(pick.run_id, runner, table, members)
+            clause = seed_noise_clause(versus, objective, str(names[runner]))
+            p = versus.accuracy_p if objective == ACCURACY else versus.loss_p
+            pick = replace(pick, reason=f"{pick.reason.rstrip('.')}; {clause}.",
+                           settled=None if math.isnan(p) else bool(p < SIGNIFICANCE))
         picks[objective] = pick
     return picks
 

@@ -110,6 +110,7 @@ def disagreements(loss: pd.Series, accuracy: pd.Series, limit: int = 50) -> list
 class Recommendation:
     run_id: str
     reason: str  # one plain-text sentence, never HTML
+    settled: bool | None = None  # its lead over the runner-up beyond noise; None: not tested
 
 
 def _ranked(frame: pd.DataFrame, objective: str) -> list[str]:

@@ -75,18 +75,27 @@ def all_versus(pairs: Iterable[tuple[str, str]],
     return found
 
 
+def settled(result: Versus, objective: str) -> bool:
+    """Whether the winner's (result.a's) lead is beyond the noise of this validation set."""
+    p = result.paired
+    if objective == ACCURACY:
+        return bool(p.mcnemar_p < SIGNIFICANCE)
+    low, high = p.loss_diff_ci
+    return bool(high < 0 or low > 0)
+
+
 def noise_clause(result: Versus, objective: str, runner_up: str) -> str:
     """What the winner's lead over `runner_up` is worth on this validation set (result.a is the
     winner)."""
     p = result.paired
+    beyond = settled(result, objective)
     if objective == ACCURACY:
         gap = result.accuracy_gap_samples
-        verdict = ("unlikely to be noise" if p.mcnemar_p < SIGNIFICANCE
-                   else "indistinguishable on this validation set")
+        verdict = "unlikely to be noise" if beyond else "indistinguishable on this validation set"
         return (f"the accuracy gap over {runner_up} is {gap} of {p.n} samples, "
                 f"p = {p.mcnemar_p:.2g}: {verdict}")
     low, high = p.loss_diff_ci
-    verdict = ("beyond the noise of this validation set" if high < 0 or low > 0
+    verdict = ("beyond the noise of this validation set" if beyond
                else "within the noise of this validation set")
     return (f"the loss gap over {runner_up} is {-p.loss_diff:.4f} (95% interval "
             f"{-high:.4f} to {-low:.4f}): {verdict}")
@@ -102,9 +111,10 @@ def with_noise(pick: Recommendation, objective: str, runner_up: str | None,
         return pick
     label = names.get(runner_up)
     clause = noise_clause(result, objective, str(label) if label else runner_up)
-    noise = "indistinguishable" in clause or "within" in clause
-    joiner = ", but " if noise and " but " not in pick.reason else "; "
-    return replace(pick, reason=pick.reason.rstrip(".") + joiner + clause + ".")
+    beyond = settled(result, objective)
+    joiner = ", but " if not beyond and " but " not in pick.reason else "; "
+    return replace(pick, reason=pick.reason.rstrip(".") + joiner + clause + ".",
+                   settled=beyond)
 
 
 def baseline_sentence(accuracy: float, baseline: float) -> str:

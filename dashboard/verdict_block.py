@@ -29,14 +29,21 @@ GOALS = {"loss": "If you care about loss", "accuracy": "If you care about accura
 
 
 @dataclass(frozen=True)
+class Answer:
+    name: str  # the pick's
+    reason: str  # its sentence
+    settled: bool | None = None  # its lead beyond noise (False: within; None: not tested)
+
+
+@dataclass(frozen=True)
 class Verdict:
-    answers: dict[str, tuple[str, str]]  # objective -> (the pick's name, its sentence)
+    answers: dict[str, Answer]  # objective -> its pick
     agreement: str  # whether the objectives pick alike, and the pair at odds
     evidence: list[str]  # why the pair disagrees: confident mistakes, calibration
 
     def lines(self) -> list[str]:
         """Every sentence in reading order, for exports."""
-        answers = [f"{GOALS[goal]}: {reason}" for goal, (_, reason) in self.answers.items()]
+        answers = [f"{GOALS[goal]}: {answer.reason}" for goal, answer in self.answers.items()]
         return [*answers, self.agreement, *self.evidence]
 
 
@@ -44,7 +51,7 @@ def verdict(comparison: Comparison, at_odds: tuple[Side, Side] | None,
             predictions: Mapping[str, Predictions]) -> Verdict:
     """The answers, and why `at_odds` (`pair(comparison)`) disagree."""
     chosen = tested_picks(comparison, predictions)
-    nothing = ("none", "nothing qualifies: no run logged both metrics as finite numbers.")
+    nothing = Answer("none", "nothing qualifies: no run logged both metrics as finite numbers.")
     answers = {goal: _answer(comparison, goal, pick) if pick else nothing
                for goal, pick in chosen.items()}
     same = {p.run_id for p in chosen.values() if p}
@@ -59,14 +66,14 @@ def verdict(comparison: Comparison, at_odds: tuple[Side, Side] | None,
     return Verdict(answers, agreement, _evidence(high, low, predictions))
 
 
-def _answer(comparison: Comparison, goal: str, pick: Recommendation) -> tuple[str, str]:
+def _answer(comparison: Comparison, goal: str, pick: Recommendation) -> Answer:
     """The pick's name and its sentence; for accuracy, against the majority-class baseline
     its runs logged (their median), when they did."""
     chosen = side(comparison, pick.run_id)
     baselines = comparison.table[f.BASELINE_ACCURACY].reindex(list(chosen.runs)).dropna()
-    if goal != "accuracy" or baselines.empty:
-        return chosen.name, pick.reason
-    return chosen.name, f"{pick.reason} {baseline_sentence(chosen.accuracy, baselines.median())}"
+    reason = pick.reason if goal != "accuracy" or baselines.empty else (
+        f"{pick.reason} {baseline_sentence(chosen.accuracy, baselines.median())}")
+    return Answer(chosen.name, reason, pick.settled)
 
 
 def _no_pair(comparison: Comparison, picked: set[str]) -> str:
@@ -120,14 +127,22 @@ def _calibration(high: Side, e_high: SideEvidence, low: Side, e_low: SideEvidenc
             f"{e_low.calibrated_loss:.3f}: {outcome}.")
 
 
+def _lead(answer: Answer) -> list[str | html.Span]:
+    """A pick whose lead is within noise says so beside its name: no stronger than a tie."""
+    if answer.settled is not False:
+        return []
+    return [" ", html.Span("lead within noise", className="verdict-badge",
+                      title="its lead over the runner-up could be chance: see below")]
+
+
 def verdict_block(found: Verdict, objective: str) -> list[html.Div]:
     """The two answers side by side (the chosen objective's outlined), then the pair at odds."""
     cards = [html.Div([html.Div(GOALS[goal], className="verdict-goal"),
-                       html.Div(name, className="verdict-pick"),
-                       html.Div(reason, className="verdict-reason")],
+                       html.Div([answer.name, *_lead(answer)], className="verdict-pick"),
+                       html.Div(answer.reason, className="verdict-reason")],
                       className="verdict-card" + (" chosen" if goal == objective else ""),
                       id=f"{ids.VERDICT}-{goal}")
-             for goal, (name, reason) in found.answers.items()]
+             for goal, answer in found.answers.items()]
     why = html.Div([html.P(found.agreement, className="verdict-agreement"),
                     html.Ul([html.Li(line) for line in found.evidence])],
                    className="verdict-why", id=f"{ids.VERDICT}-why")

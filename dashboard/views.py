@@ -166,7 +166,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any()), f.EXPERIMENT in runs,
                     units.names, baseline is not None),
         group_rows(comparison.groups, rows, units.colours, params) if units.grouped else rows,
-        keys, found.answers[state.objective][1], found,
+        keys, found.answers[state.objective].reason, found,
         message=" ".join(m for m in (units.note, _size_note(len(table))) if m))
 
 

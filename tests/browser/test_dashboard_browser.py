@@ -67,6 +67,11 @@ def test_switching_the_objective_changes_the_recommendation(
     assert "has the lowest validation loss" in by_loss
     assert "has the highest accuracy" in by_accuracy
     assert query(browser)["objective"] == ["accuracy"]
+    # the accuracy pick leads three tied groups by a third of a sample: not a headline
+    picks = {card: text_of(browser, card).split("\n")[1] for card in ("verdict-loss",
+                                                                      "verdict-accuracy")}
+    assert picks == {"verdict-loss": "mlp-64-decay-0.3",
+                     "verdict-accuracy": "mlp-64-decay-0.3 lead within noise"}, picks
 
 
 def test_clicking_a_scatter_point_highlights_that_run_everywhere(

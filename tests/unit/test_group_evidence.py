@@ -63,6 +63,7 @@ def test_the_group_picks_say_whether_their_lead_beats_seed_noise() -> None:
     assert loss_pick.reason.startswith("thin (3 seeds) has the lowest validation loss (0.2100)")
     assert loss_pick.reason.endswith("the loss gap over wide (3 seeds) is 0.1100 (3 vs 3 seeds, "
                                      "Welch p = 0.0037): beyond seed noise.")
+    assert loss_pick.settled is True
 
 
 def test_the_clause_says_when_there_is_no_spread_to_test_against() -> None:

@@ -12,7 +12,7 @@ from analysis import frames as f
 from analysis.calibration import Predictions, calibrated_loss
 from analysis.pair_evidence import needed_runs, only_wrong_in, pair, side, side_evidence
 from analysis.report import Comparison, compare
-from dashboard.verdict_block import Verdict, verdict, verdict_block
+from dashboard.verdict_block import Answer, Verdict, verdict, verdict_block
 
 # run -> (final validation loss, final validation accuracy)
 FOUR = {"sharp": (0.40, 0.95), "soft": (0.20, 0.85), "mid": (0.30, 0.90), "poor": (0.50, 0.80)}
@@ -81,8 +81,8 @@ def test_the_verdict_says_the_mistakes_explain_the_loss_and_what_calibration_cha
     assert only == ("On the same samples, sharp is confidently wrong on 1 that soft gets right; "
                     "soft on 0 that sharp gets right.")
     # the picks' sentences end with their lead's noise, tested on the shared samples
-    assert "the loss gap over mid" in said.answers["loss"][1]
-    assert said.answers["accuracy"][0] == "sharp"
+    assert "the loss gap over mid" in said.answers["loss"].reason
+    assert said.answers["accuracy"].name == "sharp"
 
 
 def test_runs_without_predictions_are_named_not_guessed() -> None:
@@ -116,7 +116,7 @@ def test_seed_groups_are_sides_whose_evidence_is_averaged_over_their_seeds() -> 
     said = judged(comparison, {"wide-s0": SHARP, "wide-s1": twice, "thin-s0": SOFT})
     assert "on 1.5 of 10 validation samples (means over 2 seeds), thin on 0" in said.evidence[0]
     assert only_wrong_in(high, low, {}) is None  # sample by sample only for two single runs
-    assert said.answers["loss"][0] == "thin" and "seed" in said.answers["loss"][1]
+    assert said.answers["loss"].name == "thin" and "seed" in said.answers["loss"].reason
 
 
 def test_the_block_outlines_the_chosen_objective_and_keeps_names_as_text() -> None:
@@ -125,5 +125,16 @@ def test_the_block_outlines_the_chosen_objective_and_keeps_names_as_text() -> No
     cards, why = verdict_block(judged(compare(*frames(hostile)), {}), "accuracy")
     chosen = [card for card in cards.children if "chosen" in card.className]
     assert [card.id for card in chosen] == ["verdict-accuracy"]
-    assert chosen[0].children[1].children == "<b>x</b>"  # a string child: React escapes it
+    assert chosen[0].children[1].children == ["<b>x</b>"]  # a string child: React escapes it
     assert "<b>x</b> (accuracy 0.9500" in why.children[0].children
+
+
+def test_a_pick_whose_lead_is_within_noise_says_so_beside_its_name() -> None:
+    """A pick a third of a sample ahead had the same bold headline as a decisive one."""
+    tied = Verdict({"loss": Answer("a", "…: within seed noise.", settled=False),
+                    "accuracy": Answer("b", "…: beyond seed noise.", settled=True)}, "", [])
+    cards, _ = verdict_block(tied, "loss")
+    loss, accuracy = cards.children
+    assert [getattr(c, "children", c) for c in loss.children[1].children] == [
+        "a", " ", "lead within noise"]
+    assert accuracy.children[1].children == ["b"]

@@ -27,6 +27,7 @@ def test_a_lead_far_beyond_noise_is_said_to_be_so() -> None:
     said = with_noise(pick, "accuracy", "weak", LOGGED, NAMES).reason
     assert said == ("strong has the highest accuracy (0.9500); the accuracy gap over weak is 18 "
                     "of 40 samples, p = 7.6e-06: unlikely to be noise.")
+    assert with_noise(pick, "accuracy", "weak", LOGGED, NAMES).settled is True
 
 
 def test_a_one_sample_lead_is_indistinguishable() -> None:
@@ -34,15 +35,16 @@ def test_a_one_sample_lead_is_indistinguishable() -> None:
     said = with_noise(pick, "accuracy", "close", LOGGED, NAMES).reason
     assert said.endswith(", but the accuracy gap over close is 1 of 40 samples, p = 1: "
                          "indistinguishable on this validation set.")
-    loss = with_noise(Recommendation("strong", "x."), "loss", "close", LOGGED, NAMES).reason
-    assert "within the noise of this validation set" in loss
+    loss = with_noise(Recommendation("strong", "x."), "loss", "close", LOGGED, NAMES)
+    assert "within the noise of this validation set" in loss.reason and loss.settled is False
 
 
 def test_runs_without_shared_samples_are_not_compared_and_pairs_count_once() -> None:
     assert versus("strong", "other-samples", LOGGED) is None
     assert versus("strong", "missing", LOGGED) is None
     pick = Recommendation("strong", "x.")
-    assert with_noise(pick, "accuracy", "other-samples", LOGGED, NAMES) is pick
+    assert with_noise(pick, "accuracy", "other-samples", LOGGED, NAMES) is pick  # untested
+    assert pick.settled is None
     found = all_versus([("strong", "weak"), ("weak", "strong"), ("strong", "strong"),
                         ("strong", "missing"), ("close", "weak")], LOGGED)
     assert [(v.a, v.b) for v in found] == [("strong", "weak"), ("close", "weak")]
