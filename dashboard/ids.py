@@ -30,6 +30,7 @@ DRAWER_BODY = "run-drawer-body"
 DRAWER_CLOSE = "run-drawer-close"
 DRAWER_LINK = "run-drawer-mlflow-link"
 OPEN_GROUPS = "open-groups"  # the seed groups opened in the runs table
+REVIEW_TARGETS = "review-targets"  # the runs the review buttons act on, named
 REVIEW_REASON = "review-reason"
 REVIEWER = "reviewer"
 MODEL_NAME = "model-name"

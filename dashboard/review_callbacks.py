@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from dashboard import ids
 from dashboard.auth import current_user
@@ -24,6 +24,9 @@ STATE = [State(ids.EXPERIMENT, "value"), State(ids.OBJECTIVE, "value"),
 def register(app: Dash, reader: RunReader, reviews: Callable[[], Reviews], store: str,
              comparisons: ComparisonCache, sign_in: bool = False) -> None:
     """The review and export callbacks; with `sign_in`, only reviewers write, as themselves."""
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # names the selection (review.js)
+        ClientsideFunction("lossboard", "reviewTargets"), Output(ids.REVIEW_TARGETS, "children"),
+        Input(ids.SELECTION, "data"), Input(ids.RUNS_TABLE, "rowData"))
 
     @app.callback(
         output={"said": Output(ids.REVIEW_MESSAGE, "children"),

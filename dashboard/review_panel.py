@@ -20,6 +20,7 @@ from tracking.reader import ReaderError, RunReader
 
 ROW = {"display": "flex", "gap": "12px", "alignItems": "center", "flexWrap": "wrap"}
 FIELD = {"width": "220px"}
+NAMED = 3  # runs named in a message; past that, how many more
 MARKS = dict(zip((ids.CHOOSE, ids.SHORTLIST, ids.REJECT), keys.REVIEW_STATUSES, strict=True))
 BUTTONS = (*MARKS, ids.CLEAR, ids.PROMOTE)  # every button that writes
 
@@ -43,6 +44,8 @@ def review_panel(user: User | None) -> html.Div:
                "column; promoting registers the run's logged model and points an alias at it."
                + (" Viewers can export; only reviewers can mark, clear or promote."
                   if viewer else "")),
+        html.P("Nothing selected: tick runs in the table or click points on the scatter.",
+               id=ids.REVIEW_TARGETS, style={"fontWeight": 500}),  # filled in the browser
         html.Div([
             dcc.Textarea(id=ids.REVIEW_REASON, placeholder="why (required to choose, shortlist "
                          "or reject)", style={"width": "420px", "height": "48px"},
@@ -84,34 +87,43 @@ def act(action: object, reviews: Reviews, reader: RunReader, state: ViewState,
     if not state.selected or state.experiment is None:
         return "Select a run first (in the table or on the scatter)."
     try:
-        known = {run for name in state.experiments
-                 for run in reader.read_runs(name).runs[f.RUN_ID]}
+        known = {run: name if isinstance(name, str) else run
+                 for experiment in state.experiments
+                 for run, name in reader.read_runs(experiment).runs[[f.RUN_ID, f.RUN_NAME]]
+                 .itertuples(index=False)}
     except ReaderError as error:
         return str(error)
-    if any(is_group_id(r) for r in set(state.selected) - known):
+    if any(is_group_id(r) for r in set(state.selected) - known.keys()):
         return ("Reviews mark runs, not seed groups: open the group in the table (click its "
                 "name) and tick its runs; nothing was written.")
-    if not set(state.selected) <= known:
+    if not set(state.selected) <= known.keys():
         return ("The selection holds runs that are not in the experiments shown; nothing was "
                 "written.")
     try:
-        return _do(action, reviews, state.selected, text)
+        return _do(action, reviews, state.selected, text, named([known[r] for r in state.selected]))
     except ReaderError as error:  # tracking.review.ReviewError is one
         return str(error)
 
 
+def named(names: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`, `a, b, c and 4 more`."""
+    shown = names[:NAMED] + ([f"{len(names) - NAMED} more"] if len(names) > NAMED else [])
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
 def _do(action: object, reviews: Reviews, selected: tuple[str, ...],
-        text: dict[str, object]) -> str:
+        text: dict[str, object], which: str) -> str:
+    """Do `action` for the `selected` runs (`which`: them, named); what happened."""
     reason, reviewer, model, alias = (str(text.get(k) or "") for k in
                                       ("reason", "reviewer", "model", "alias"))
     if action in MARKS:
         for run_id in selected:
             reviews.mark(run_id, MARKS[action], reason, reviewer)
-        return f"Marked {len(selected)} run(s) {MARKS[action]}."
+        return f"Marked {which} {MARKS[action]}."
     if action == ids.CLEAR:
         for run_id in selected:
             reviews.clear(run_id)
-        return f"Cleared the review of {len(selected)} run(s)."
+        return f"Cleared the review of {which}."
     if action == ids.PROMOTE:
         if len(selected) != 1:
             return "Promote one run at a time: select exactly one."

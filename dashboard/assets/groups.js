@@ -45,18 +45,17 @@
   };
 
   // The clientside callback on a cell click: a click on a group's name opens or closes it.
-  window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    lossboard: {
-      toggleGroup: function (click, gridId) {
-        var noUpdate = window.dash_clientside.no_update;
-        var api = click && window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
-        var node = api && click.colId === 'run_name' && api.getRowNode(click.rowId);
-        if (!node || !node.data || !node.data.members) { return noUpdate; }
-        if (open.has(node.data.run_id)) { open.delete(node.data.run_id); } else { open.add(node.data.run_id); }
-        api.onFilterChanged();
-        api.refreshCells({rowNodes: [node], columns: ['run_name'], force: true});
-        return Array.from(open);
-      }
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.lossboard = Object.assign({}, window.dash_clientside.lossboard, {
+    toggleGroup: function (click, gridId) {
+      var noUpdate = window.dash_clientside.no_update;
+      var api = click && window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+      var node = api && click.colId === 'run_name' && api.getRowNode(click.rowId);
+      if (!node || !node.data || !node.data.members) { return noUpdate; }
+      if (open.has(node.data.run_id)) { open.delete(node.data.run_id); } else { open.add(node.data.run_id); }
+      api.onFilterChanged();
+      api.refreshCells({rowNodes: [node], columns: ['run_name'], force: true});
+      return Array.from(open);
     }
   });
 })();

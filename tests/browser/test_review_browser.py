@@ -15,6 +15,7 @@ from selenium.webdriver.common.keys import Keys
 from dashboard.tradeoff_figure import REVIEW_OUTLINES
 from tests.browser.page import (
     click_first_scatter_point,
+    grid_cells,
     open_dashboard,
     selected_in_url,
     text_of,
@@ -72,10 +73,14 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
     assert top["runs-table"][1] < top["review-choose"][0] < top["runs-table"][1] + 250
     assert top["review-message"][0] - top["review-choose"][1] < 120
     assert top["review-message"][1] < top["calibration"][0]
+    assert text_of(browser, "review-targets").startswith("Nothing selected")
     run_id = click_first_scatter_point(browser)
+    name = grid_cells(browser, "run_name")[run_id]
+    wait_until(browser, lambda d: text_of(d, "review-targets") == f"Acts on {name}.",
+               what="the selected run named in the review panel")
     browser.find_element(By.ID, "review-reason").send_keys(REASON)
     browser.find_element(By.ID, "reviewer").send_keys("ana")
-    message_after(browser, "review-choose", "Marked 1 run(s) chosen.")
+    message_after(browser, "review-choose", f"Marked {name} chosen.")
     tags = MlflowClient(demo_store.uri).get_run(run_id).data.tags
     assert tags[keys.TAG_REVIEW_STATUS] == "chosen" and tags[keys.TAG_REVIEW_REASON] == REASON
     assert tags[keys.TAG_REVIEW_REVIEWER] == "ana"
@@ -108,6 +113,8 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
     assert len(page) > 3_000_000 and 'src="http' not in page  # plotly.js inside: offline
     assert "<td>60</td>" in page and "60.0000" not in page  # whole epochs stay whole
     assert "<h2>Is the difference real?</h2>" in page and "Welch p = " in page
+    header = csv_file.read_text().splitlines()[0].split(",")
+    assert len(header) == len(set(header)) and "epochs trained" in header  # not epochs,epochs
     rows = list(csv.DictReader(csv_file.open()))
     assert len(rows) == 24 and sum(bool(r["review"]) for r in rows) == 1
 
@@ -115,12 +122,12 @@ def test_mark_promote_export_and_clear(browser: Any, demo_dashboard: DashboardSe
     # select-all and type over: React ignores WebDriver's clear() on a controlled field
     browser.find_element(By.ID, "review-reason").send_keys(Keys.CONTROL, "a", Keys.NULL,
                                                            "overconfident after all")
-    message_after(browser, "review-reject", "Marked 1 run(s) rejected.")
+    message_after(browser, "review-reject", f"Marked {name} rejected.")
     assert MlflowClient(demo_store.uri).get_run(run_id).data.tags[keys.TAG_REVIEW_STATUS] \
         == "rejected"
     wait_until(browser, lambda d: "rejected: overconfident after all (ana" in text_of(
         d, "runs-table"), what="the new status in the table")
     assert selected_in_url(browser) == [run_id]
-    message_after(browser, "clear-review", "Cleared the review of 1 run(s).")
+    message_after(browser, "clear-review", f"Cleared the review of {name}.")
     left = MlflowClient(demo_store.uri).get_run(run_id).data.tags
     assert not any(k.startswith(keys.REVIEW_PREFIX) for k in left)

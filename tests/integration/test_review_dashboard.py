@@ -48,10 +48,10 @@ def test_forged_or_foreign_selections_write_nothing(store: dict[str, str]) -> No
         "Review fields must be text.")
     tags = MlflowClient(uri).get_run(store["elsewhere"]).data.tags
     assert keys.TAG_REVIEW_STATUS not in tags
-    assert press(client, ids.CHOOSE, [store["plain"]]) == "Marked 1 run(s) chosen."
+    assert press(client, ids.CHOOSE, [store["plain"]]) == "Marked plain chosen."
     assert MlflowClient(uri).get_run(store["plain"]).data.tags[keys.TAG_REVIEW_REASON] == "why"
     assert press(client, ids.SHORTLIST, [store["plain"], store["with-model"]],
-                 reason="close") == "Marked 2 run(s) shortlisted."
+                 reason="close") == "Marked plain and with-model shortlisted."
     assert press(client, ids.REJECT, [store["plain"]], reason="") == (
         "Say why this run is rejected: the reason is required.")
     assert MlflowClient(uri).get_run(store["plain"]).data.tags[keys.TAG_REVIEW_STATUS] \

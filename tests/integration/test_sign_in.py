@@ -136,7 +136,7 @@ def test_viewer_cannot_mark_clear_or_promote_even_by_forging(
         model_store: dict[str, str]) -> None:
     store = model_store
     uri, plain = store["uri"], store["plain"]
-    assert press(client_for(uri, ANA), ids.CHOOSE, [plain]) == "Marked 1 run(s) chosen."
+    assert press(client_for(uri, ANA), ids.CHOOSE, [plain]) == "Marked plain chosen."
     marked = tags_of(uri, plain)
     viewer = client_for(uri, BOB)
     assert press(viewer, ids.CHOOSE, [store["with-model"]], reviewer="bob") == REFUSED
@@ -170,7 +170,7 @@ def test_reviewer_is_recorded_as_the_signed_in_name(model_store: dict[str, str])
     store = model_store
     uri = store["uri"]
     said = press(client_for(uri, ANA), ids.CHOOSE, [store["plain"]], reviewer="mallory")
-    assert said == "Marked 1 run(s) chosen."
+    assert said == "Marked plain chosen."
     tags = tags_of(uri, store["plain"])
     assert tags[keys.TAG_REVIEW_REVIEWER] == "ana" and tags[keys.TAG_REVIEW_STATUS] == "chosen"
     said = press(client_for(uri, ANA), ids.PROMOTE, [store["with-model"]])
@@ -209,7 +209,7 @@ def test_without_sign_in_nothing_changes_but_the_headers(store: dict[str, str]) 
     said = call(client, [(ids.REVIEW_MESSAGE, "children"), (ids.REVIEW_VERSION, "data")],
                 *_inputs_and_state(review_payload(ids.CHOOSE, [store["plain"]], "carol")),
                 changed=f"{ids.CHOOSE}.n_clicks")
-    assert said[f"{ids.REVIEW_MESSAGE}.children"] == "Marked 1 run(s) chosen."
+    assert said[f"{ids.REVIEW_MESSAGE}.children"] == "Marked plain chosen."
     assert tags_of(store["uri"], store["plain"])[keys.TAG_REVIEW_REVIEWER] == "carol"
 
 

@@ -9,6 +9,7 @@ from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.layout import page
+from dashboard.review_panel import named
 
 
 def with_ancestors(node: object, above: tuple[Component, ...] = ()
@@ -28,3 +29,9 @@ def test_slow_panels_are_inside_a_loading_spinner() -> None:
                   ids.CALIBRATION, ids.CALIBRATION_NOTES, ids.REVIEW_MESSAGE):
         assert any(isinstance(a, dcc.Loading) for a in found[panel]), panel
     assert not any(isinstance(a, dcc.Loading) for a in found[ids.EXPERIMENT])  # controls stay
+
+
+def test_a_review_message_names_a_few_runs_then_counts_the_rest() -> None:
+    assert named(["a"]) == "a" and named(["a", "b"]) == "a and b"
+    assert named(["a", "b", "c"]) == "a, b and c"
+    assert named(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more"
