@@ -86,6 +86,10 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
                        "no param")
         return encoded(figure), names, placeholder
 
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # focus into it (drawer.js)
+        ClientsideFunction("lossboard", "focusDrawer"), Input(ids.DRAWER, "hidden"),
+        prevent_initial_call=True)
+
     @app.callback(Output(ids.DRAWER, "hidden"), Output(ids.DRAWER_BODY, "children"),
                   Input(ids.RUNS_TABLE, "cellClicked"), Input(ids.DRAWER_CLOSE, "n_clicks"),
                   State(ids.EXPERIMENT, "value"), State(ids.LOSS_KEY, "value"),

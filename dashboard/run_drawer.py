@@ -59,7 +59,8 @@ def drawer_body(runs: pd.DataFrame, comparison: Comparison, run_id: str,
         _table("Numbers", _numbers(comparison.table, run_id)),
         html.Div([dcc.Graph(figure=encoded(with_layout(
             curves_figure(curves, names, metric, colours=unit_colours(comparison, runs)),
-            height=260, title={"text": f"its {metric}"})), config={"displayModeBar": False})
+            height=260, title={"text": f"its {metric} (solid: validation, dashed: train)"})),
+            config={"displayModeBar": False})
             for metric in ("loss", "accuracy")], className="drawer-curves"),
         _table("Params", _prefixed(run, f.PARAM_PREFIX)),
         _table("Tags", [(k, v if len(v) <= MAX_TAG_TEXT else v[:MAX_TAG_TEXT] + "…")
@@ -76,7 +77,8 @@ def _times(run: pd.Series) -> str:
     began = dt.datetime.fromtimestamp(start / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if pd.isna(end):
         return f"started {began}"
-    return f"started {began}, ran {dt.timedelta(seconds=round((end - start) / 1000))}"
+    seconds = round((end - start) / 1000)
+    return f"started {began}, ran {dt.timedelta(seconds=seconds) if seconds else 'under a second'}"
 
 
 def _numbers(table: pd.DataFrame, run_id: str) -> list[tuple[str, str]]:

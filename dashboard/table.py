@@ -38,6 +38,10 @@ GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "header
                 "postSortRows": {"function": "lossboardKeepGroups(params)"},
                 "animateRows": False, "enableCellTextSelection": True, "tooltipShowDelay": 300,
                 "headerHeight": 36, "groupHeaderHeight": 26,  # two rows: the params heading
+                # one Tab stop, arrows within (the ARIA grid pattern): Tab walked every cell
+                # of every row, 500-odd presses, before the review panel under the table
+                "tabToNextCell": {"function": "false"},
+                "tabToNextHeader": {"function": "false"},
                 # `params.lr` is a column name, not a path into a nested `params` object
                 "suppressFieldDotNotation": True}
 MIN_RUN_WIDTH, MAX_RUN_WIDTH, CHAR_PX = 280, 520, 8  # CHAR_PX: an average character, 13 px font

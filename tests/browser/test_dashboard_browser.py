@@ -324,9 +324,10 @@ def test_each_control_stays_on_the_line_of_its_label(
         browser.set_window_size(size["width"], size["height"])
 
 
-def test_chart_toolbars_are_out_of_the_tab_order(browser: Any,
-                                                 demo_dashboard: DashboardServer) -> None:
-    """Tab walked through 10+ toolbar buttons per chart before reaching the table."""
+def test_chart_toolbars_and_table_cells_are_out_of_the_tab_order(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """Tab walked through 10+ toolbar buttons per chart before reaching the table, then
+    through every cell of the table (525 presses) before the review panel under it."""
     open_dashboard(browser, demo_dashboard.uri)
     wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".modebar-btn"),
                what="the toolbars")
@@ -336,12 +337,18 @@ def test_chart_toolbars_are_out_of_the_tab_order(browser: Any,
     assert focusable == 0
     body = browser.find_element(By.TAG_NAME, "body")
     reached = []
-    for _ in range(40):  # what Tab reaches from the top of the page
+    for _ in range(60):  # what Tab reaches from the top of the page
         body.send_keys(Keys.TAB) if not reached else browser.switch_to.active_element.send_keys(
             Keys.TAB)
         active = browser.switch_to.active_element
-        reached.append(active.get_attribute("class") or active.tag_name)
+        reached.append(active.get_attribute("id") or active.get_attribute("class")
+                       or active.tag_name)
+        if reached[-1] == "review-reason":
+            break
     assert not any("modebar" in r for r in reached), reached
+    assert reached[-1] == "review-reason", reached  # the table is one stop, not 500
+    in_grid = [r for r in reached if "ag-" in r]
+    assert 1 <= len(in_grid) <= 3, reached  # a header cell, perhaps a checkbox
 
 
 def test_the_page_follows_the_browsers_colour_scheme(browser: Any,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.browser.page import grid_cells, open_dashboard, query, text_of, traces, wait_until
 from tests.browser.test_groups_browser import run_cell, shown_rows
@@ -27,6 +28,15 @@ def test_a_click_on_a_runs_name_opens_its_details(browser: Any,
     curves = browser.find_elements(By.CSS_SELECTOR, "#run-drawer-body .js-plotly-plot")
     assert len(curves) == 2
     assert not browser.find_elements(By.ID, "run-drawer-mlflow-link")  # SQLite: no MLflow UI
+    assert "solid: validation, dashed: train" in text_of(browser, "run-drawer-body")
+    # a dialog: focus moves into it, Escape closes it
+    wait_until(browser, lambda d: d.switch_to.active_element.get_attribute("id")
+               == "run-drawer-close", what="focus on the drawer's Close")
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait_until(browser, lambda d: not d.find_element(By.ID, "run-drawer").is_displayed(),
+               what="the drawer closed by Escape")
+    run_cell(browser, run).click()
+    wait_until(browser, lambda d: drawer.is_displayed(), what="the drawer open again")
     drawer.find_element(By.ID, "run-drawer-close").click()
     wait_until(browser, lambda d: not d.find_element(By.ID, "run-drawer").is_displayed(),
                what="the drawer closed")

@@ -62,3 +62,8 @@ def test_a_run_the_experiment_lacks_is_said_and_a_file_store_gets_no_link() -> N
     body = drawer_body(RUNS, seeded(), "alone", "sqlite:///m.db")
     assert all(getattr(c, "id", None) != ids.DRAWER_LINK for c in body)
     assert "start unknown" in " ".join(texts(body))
+
+
+def test_a_run_shorter_than_a_second_says_so_rather_than_0_00_00() -> None:
+    runs = RUNS.assign(**{f.START_TIME: 1_764_000_000_000, f.END_TIME: 1_764_000_000_400})
+    assert any("ran under a second" in w for w in texts(drawer_body(runs, seeded(), "wide-0", "")))
