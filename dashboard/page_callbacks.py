@@ -115,7 +115,8 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         return (names, names) if names else (no_update, no_update)
 
     @app.callback(
-        output=[*[Output(i, p) for i, p in SYNCED], Output(ids.LINK_MESSAGE, "children")],
+        output=[*[Output(i, p) for i, p in SYNCED], Output(ids.LINK_MESSAGE, "children"),
+                Output(ids.RUNS_TABLE, "scrollTo")],
         inputs={"search": Input(ids.URL, "search"), "experiment": Input(ids.EXPERIMENT, "value"),
                 "compared": Input(ids.COMPARED, "value"),
                 "objective": Input(ids.OBJECTIVE, "value"),
@@ -154,13 +155,17 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         changed = [a if a != b else no_update for a, b in zip(after, before, strict=True)]
         grid = {"ids": list(new.selected)} if new.selected != current.selected \
             or trigger in (None, ids.URL) else no_update
-        return [*changed, grid, note]
+        added = [r for r in new.selected if r not in current.selected]  # a point clicked:
+        shown = {"rowId": added[-1], "rowPosition": "middle"} if trigger == ids.TRADEOFF \
+            and added else no_update  # its row brought into the table's view
+        return [*changed, grid, note, shown]
 
     @app.callback(Output(ids.LOSS_CURVES, "figure"), Output(ids.ACCURACY_CURVES, "figure"),
                   Output(ids.TRADEOFF, "figure"), Output(ids.CALIBRATION, "figure"),
                   Output(ids.CALIBRATION_NOTES, "children"),
                   Output(ids.RUNS_TABLE, "columnDefs"), Output(ids.RUNS_TABLE, "rowData"),
                   Output(ids.LOSS_KEY, "options"), Output(ids.ACCURACY_KEY, "options"),
+                  Output(ids.LOSS_KEY, "placeholder"), Output(ids.ACCURACY_KEY, "placeholder"),
                   Output(ids.VERDICT, "children"), Output(ids.MESSAGE, "children"),
                   Output(ids.REFRESH, "disabled"),
                   Input(ids.EXPERIMENT, "value"), Input(ids.OBJECTIVE, "value"),
@@ -189,5 +194,5 @@ def register(app: Dash, reader: RunReader, comparisons: ComparisonCache,
         answer = verdict_block(view.verdict, state.objective) if view.verdict else []
         figures = [encoded(shown) for shown in (view.loss, view.accuracy, view.tradeoff,
                                                 view.calibration)]
-        return (*figures, notes, view.columns, view.rows, view.keys, view.keys, answer,
-                view.message, not view.live)
+        return (*figures, notes, view.columns, view.rows, view.keys, view.keys, *view.found,
+                answer, view.message, not view.live)

@@ -114,8 +114,9 @@ def _mistakes(high: Side, e_high: SideEvidence, low: Side, e_low: SideEvidence) 
     return (f"{high.name} is confidently wrong (at least {CONFIDENT:.0%} on a wrong class) on "
             f"{e_high.confident_mistakes:.3g} of {e_high.n_val} validation samples{seeds}, "
             f"{low.name} on {e_low.confident_mistakes:.3g}; those mistakes carry "
-            f"{e_high.loss_share:.0%} of its loss {e_high.loss:.3f}. Hedged at 50/50 its loss "
-            f"would be {e_high.loss_if_hedged:.3f}, against {e_low.loss:.3f}: {outcome}.")
+            f"{e_high.loss_share:.0%} of its loss {e_high.loss:.3f}. Were those mistakes hedged "
+            f"at 50/50, {high.name}'s loss would be {e_high.loss_if_hedged:.3f}, against "
+            f"{low.name}'s {e_low.loss:.3f}: {outcome}.")
 
 
 def _calibration(high: Side, e_high: SideEvidence, low: Side, e_low: SideEvidence) -> str:

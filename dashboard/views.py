@@ -37,6 +37,7 @@ from tracking.reader import (
 )
 from tracking.retry import single_attempt
 
+FOUND = "found automatically"
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
 LARGE_EXPERIMENT_RUNS = 2000  # measured: 1000 runs draw in 1-2 s, 10,000 in about 5 s
 # A page must answer within ~10 s even when the tracking server hangs: one retry, 4 s each.
@@ -64,6 +65,7 @@ class View:
     columns: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # every metric key, for the key pickers
+    found: tuple[str, str] = (FOUND, FOUND)  # the loss and accuracy keys read, in the pickers
     recommendation: str = ""  # the chosen objective's answer, one sentence
     verdict: Verdict | None = None
     message: str = ""
@@ -146,7 +148,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
     curves = thin(smooth(units.curves, state.smoothing), MAX_POINTS_PER_LINE)
     selected = [r for r in state.selected if r in units.names.index]
     baselines = table[f.BASELINE_ACCURACY].dropna()
-    baseline = float(baselines.median()) if len(baselines) else None
+    baseline, differ = shared_baseline(baselines)
     at_odds = pair(comparison)
     calibration, notes, found = _evidence(reader, state, runs, comparison, units, at_odds)
     lines = partial(curves_figure, curves, units.names, selected=selected, webgl=webgl,
@@ -164,10 +166,38 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
                     **zoom("tradeoff")),
         calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any()), f.EXPERIMENT in runs,
-                    units.names, baseline is not None),
+                    units.names, not baselines.empty),
         group_rows(comparison.groups, rows, units.colours, params) if units.grouped else rows,
-        keys, found.answers[state.objective].reason, found,
-        message=" ".join(m for m in (units.note, _size_note(len(table))) if m))
+        keys, (found_keys(table[f.LOSS_KEY]), found_keys(table[f.ACCURACY_KEY])),
+        found.answers[state.objective].reason, found,
+        message=" ".join(m for m in (units.note, differ, _size_note(len(table))) if m))
+
+
+BASELINES_APART = 0.01  # runs whose majority-class baselines differ more share no one line
+
+
+def shared_baseline(baselines: pd.Series) -> tuple[float | None, str]:
+    """The one majority-class baseline the runs share (their median), or None and why not:
+    experiments compared together may hold different class balances (0.626 and 0.904), and
+    one line between them would misjudge both."""
+    if baselines.empty:
+        return None, ""
+    low, high = float(baselines.min()), float(baselines.max())
+    if high - low <= BASELINES_APART:
+        return float(baselines.median()), ""
+    return None, (f"These runs' majority-class baselines differ ({low:.3f} to {high:.3f}), so "
+                  "no one baseline is drawn: the table's lift column weighs each run against "
+                  "its own.")
+
+
+def found_keys(chosen: pd.Series) -> str:
+    """What a key picker says it read when left to find the key: the key (the two most used
+    and how many more, when runs logged theirs under different names)."""
+    counts = chosen.dropna().astype(str).value_counts()
+    if counts.empty:
+        return FOUND
+    named = ", ".join(counts.index[:2]) + (f" +{len(counts) - 2}" if len(counts) > 2 else "")
+    return f"{named} (found{' per run' if len(counts) > 1 else ''})"
 
 
 def units_of(state: ViewState, comparison: Comparison, runs: pd.DataFrame,

@@ -186,3 +186,44 @@ def test_too_few_runs_are_not_split_into_quadrants_and_a_front_of_one_is_not_dra
     assert "3 runs: too few to split into quadrants at the medians" in named
     assert not any(text.startswith(("overconfident", "hedging")) for text in named)
     assert "Pareto front" not in {t["name"] for t in traces(browser, "tradeoff-scatter")}
+
+
+POINT_OF = """
+const gd = document.querySelector('#tradeoff-scatter .js-plotly-plot');
+const drawn = document.querySelectorAll('#tradeoff-scatter .scatterlayer .trace');
+for (let i = 0; i < gd._fullData.length; i++) {
+  const at = gd._fullData[i].customdata ? Array.from(gd._fullData[i].customdata) : [];
+  const j = at.indexOf(arguments[0]);
+  if (j >= 0) return drawn[i].querySelectorAll('.point')[j];
+}
+return null;
+"""
+ROW_IN_VIEW = """
+const row = document.querySelector(
+  `#runs-table .ag-center-cols-container [row-id="${arguments[0]}"]`);
+const body = document.querySelector('#runs-table .ag-body-viewport').getBoundingClientRect();
+if (!row) return false;
+const box = row.getBoundingClientRect();
+return box.top >= body.top - 1 && box.bottom <= body.bottom + 1;
+"""
+
+
+def test_a_point_clicked_on_the_scatter_brings_its_row_into_the_tables_view(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """The table shows 7 of 24 rows: a run picked on the scatter was selected out of sight."""
+    open_dashboard(browser, demo_dashboard.uri)
+    order = browser.execute_script(  # the table's rows top to bottom, and which are in view
+        "const api = dash_ag_grid.getApi('runs-table'); const ids = [];"
+        " api.forEachNodeAfterFilterAndSort(n => ids.push(n.id)); return ids;")
+    low, high = browser.execute_script(Y_RANGE)
+    accuracy = dict(browser.execute_script(
+        f"return {SCATTER}._fullData.filter(t => t.customdata).flatMap(t => "
+        "Array.from(t.customdata).map((r, i) => [r, t.y[i]]))"))
+    hidden = [r for r in order if not browser.execute_script(ROW_IN_VIEW, r)
+              and low < accuracy[r] < high]
+    assert hidden, "every row already in view"
+    point = browser.execute_script(POINT_OF, hidden[-1])
+    ActionChains(browser).move_to_element(point).pause(0.3).click().perform()
+    assert wait_until(browser, selected_in_url, what="selected= in the URL") == [hidden[-1]]
+    assert wait_until(browser, lambda d: d.execute_script(ROW_IN_VIEW, hidden[-1]),
+                      what="its row scrolled into view")

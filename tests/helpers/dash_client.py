@@ -13,7 +13,8 @@ SHOW_OUTPUTS = [(ids.LOSS_CURVES, "figure"), (ids.ACCURACY_CURVES, "figure"),
                 (ids.TRADEOFF, "figure"), (ids.CALIBRATION, "figure"),
                 (ids.CALIBRATION_NOTES, "children"), (ids.RUNS_TABLE, "columnDefs"),
                 (ids.RUNS_TABLE, "rowData"), (ids.LOSS_KEY, "options"),
-                (ids.ACCURACY_KEY, "options"), (ids.VERDICT, "children"),
+                (ids.ACCURACY_KEY, "options"), (ids.LOSS_KEY, "placeholder"),
+                (ids.ACCURACY_KEY, "placeholder"), (ids.VERDICT, "children"),
                 (ids.MESSAGE, "children"), (ids.REFRESH, "disabled")]
 
 

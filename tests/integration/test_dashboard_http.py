@@ -328,7 +328,14 @@ def test_two_experiments_compared_together(demo_store: DemoStore) -> None:
     hover = " ".join(text for t in shown[f"{ids.TRADEOFF}.figure"]["data"]
                      for text in t.get("hovertext") or [])
     assert "experiment=lossboard-demo-imbalanced" in hover
+    # class balances 0.626 and 0.904: no one baseline line misjudges both, and the page says so
+    assert not shown[f"{ids.TRADEOFF}.figure"]["layout"]["shapes"][2:]  # the medians alone
+    assert shown[f"{ids.MESSAGE}.children"].startswith(
+        "These runs' majority-class baselines differ (0.626 to 0.904), so no one baseline is "
+        "drawn")
     alone = call(client, SHOW_OUTPUTS, show_inputs("lossboard-demo"), SHOW_STATE)
+    assert (alone[f"{ids.LOSS_KEY}.placeholder"], alone[f"{ids.ACCURACY_KEY}.placeholder"]) == (
+        "val_loss (found)", "val_accuracy (found)")  # which keys were read, not "automatically"
     single = {c.get("field"): c for c in alone[f"{ids.RUNS_TABLE}.columnDefs"]}
     assert single["experiment"].get("hide") and "experiment" not in alone[
         f"{ids.RUNS_TABLE}.rowData"][0]

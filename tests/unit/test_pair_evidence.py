@@ -75,8 +75,8 @@ def test_the_verdict_says_the_mistakes_explain_the_loss_and_what_calibration_cha
     hedged = np.mean([-math.log(0.99)] * 9 + [math.log(2)])
     assert mistakes.startswith("sharp is confidently wrong (at least 90% on a wrong class) on 1 "
                                "of 10 validation samples, soft on 0; those mistakes carry 98%")
-    assert f"its loss would be {hedged:.3f}, against {-math.log(0.7):.3f}: its higher loss is " \
-           "those few mistakes." in mistakes
+    assert (f"Were those mistakes hedged at 50/50, sharp's loss would be {hedged:.3f}, against "
+            f"soft's {-math.log(0.7):.3f}: its higher loss is those few mistakes.") in mistakes
     assert f"sharp's loss to {calibrated_loss(*SHARP)[1]:.3f}" in calibration
     assert only == ("On the same samples, sharp is confidently wrong on 1 that soft gets right; "
                     "soft on 0 that sharp gets right.")

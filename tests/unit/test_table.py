@@ -13,6 +13,7 @@ from dashboard.table import (
     review_text,
     table_rows,
 )
+from dashboard.views import found_keys, shared_baseline
 
 RUNS = pd.DataFrame({"run_id": ["a", "b"], "params.lr": ["0.1", "0.01"],
                      "params.seed": ["0", "0"], "params.note": ["<b>x</b>", None]})
@@ -91,3 +92,18 @@ def test_the_run_column_fits_its_longest_name_within_bounds() -> None:
     assert column_defs([], names=["x" * 30])[0]["width"] == 304
     assert column_defs([], names=["a", "x" * 200])[0]["width"] == 520  # then whole on hover
     assert column_defs([])[0]["tooltipField"] == "run_name"
+
+
+def test_the_key_pickers_say_which_keys_were_read() -> None:
+    assert found_keys(pd.Series(["val_loss"] * 3)) == "val_loss (found)"
+    assert found_keys(pd.Series(["val_loss", "eval_loss", "eval_loss", "valid_0-logloss",
+                                 "x", None])) == "eval_loss, val_loss +2 (found per run)"
+    assert found_keys(pd.Series([None], dtype=object)) == "found automatically"
+
+
+def test_runs_share_a_baseline_line_only_when_their_baselines_agree() -> None:
+    assert shared_baseline(pd.Series([0.621, 0.625, 0.629])) == (0.625, "")
+    line, why = shared_baseline(pd.Series([0.626, 0.904]))
+    assert line is None and why.startswith("These runs' majority-class baselines differ "
+                                           "(0.626 to 0.904)")
+    assert shared_baseline(pd.Series([], dtype=float)) == (None, "")
