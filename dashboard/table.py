@@ -22,7 +22,8 @@ MAX_PARAM_COLUMNS = 8
 # where the whole one would not fit (the whole one in the CSV and on hover)
 NUMBER = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 140,
           "valueFormatter": {"function": "lossboardNumber(params)"}}
-WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 150}
+WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 165}
+GROUPED_NUMBER_WIDTH = 180  # a seed group's "0.5079 ± 0.1079"
 TEXT = {"filter": "agTextColumnFilter"}
 DEFAULT_COLUMN = {"sortable": True, "resizable": True, "filter": True}
 
@@ -71,7 +72,9 @@ RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
     (f.DIVERGENCE_EPOCH, "divergence epoch", WHOLE),
     (f.EPOCHS, "epochs trained", WHOLE),
 ]
-WHOLE_FIELDS = [field for field, _, extra in RUN_COLUMNS if extra is WHOLE]
+WHOLE_FIELDS = [field for field, _, extra in RUN_COLUMNS  # numbers shown without decimals
+                if extra.get("type") == "numericColumn" and "valueFormatter" not in extra]
+GROUP_SPREAD = {f.FINAL_LOSS, f.FINAL_ACCURACY, f.BEST_LOSS, f.BEST_ACCURACY}  # mean ± sd
 
 
 def distinguishing_params(runs: pd.DataFrame) -> list[str]:
@@ -83,17 +86,21 @@ def distinguishing_params(runs: pd.DataFrame) -> list[str]:
 
 def column_defs(param_columns: list[str], children: bool = False,
                 experiments: bool = False, names: Iterable[str] = (),
-                baselines: bool = True) -> list[dict[str, Any]]:
+                baselines: bool = True, grouped: bool = False) -> list[dict[str, Any]]:
     """The grid's columns, the params under one "params" heading; the parent-run column only
     when some run (`children`) has one, the experiment column only with several
     (`experiments`), the lift only when some run knows its majority-class baseline
-    (`baselines`); the run column wide enough for the longest of `names`."""
+    (`baselines`); the run column wide enough for the longest of `names`, the measures wide
+    enough for a seed group's mean ± sd when `grouped`."""
     # `hide` always given: AG Grid keeps a column's hidden state when new column defs omit it
     hidden = {"parent": not children, f.EXPERIMENT: not experiments, "lift": not baselines}
     columns = [{"field": field, "headerName": title, "headerTooltip": title, **extra,
                 "hide": hidden.get(field, False)}
                for field, title, extra in RUN_COLUMNS]
     columns[0] |= {"width": run_column_width(names)}
+    if grouped:
+        columns = [c | {"width": GROUPED_NUMBER_WIDTH} if c["field"] in GROUP_SPREAD else c
+                   for c in columns]
     params = [{"field": c, "headerName": c.removeprefix(f.PARAM_PREFIX), **TEXT}
               for c in param_columns]
     return columns + ([{"headerName": "params", "children": params}] if params else [])

@@ -101,8 +101,9 @@ def contenders_view(known: pd.DataFrame, baseline: float | None,
         low = min(low, baseline)
     pad = max(high - low, MIN_SPREAD) * PAD
     left_out = len(known) - len(shown)
+    unit = "seed group" if f.FINAL_ACCURACY + SPREAD in known else "run"
     xaxis: dict[str, Any] = {"title": {"text": "validation loss (lower is better)" + _below(
-        left_out, floor, baseline if baseline is not None and baseline < floor else None)}}
+        left_out, unit, floor, baseline if baseline is not None and baseline < floor else None)}}
     losses = shown[f.FINAL_LOSS].astype(float)
     losses = losses[np.isfinite(losses)]
     if left_out and len(losses):
@@ -112,9 +113,11 @@ def contenders_view(known: pd.DataFrame, baseline: float | None,
     return xaxis, yaxis
 
 
-def _below(runs: int, floor: float, baseline: float | None) -> str:
-    """What the view leaves below it, for the loss axis's title ("" if nothing)."""
-    below = [f"{runs} run{'s' if runs > 1 else ''} with accuracy under {floor:.3f}"] if runs else []
+def _below(count: int, unit: str, floor: float, baseline: float | None) -> str:
+    """What the view leaves below it (`count` runs or seed groups, the `unit`), for the loss
+    axis's title ("" if nothing)."""
+    below = [f"{count} {unit}{'s' if count > 1 else ''} with accuracy under {floor:.3f}"
+             ] if count else []
     if baseline is not None:
         below.append(f"the majority-class baseline ({baseline:.3f})")
     return f"   ·   below the view: {' and '.join(below)}; double-click to see all" if below else ""

@@ -166,7 +166,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
                     **zoom("tradeoff")),
         calibration, notes,
         column_defs(params, bool(table[f.PARENT_RUN_ID].notna().any()), f.EXPERIMENT in runs,
-                    units.names, not baselines.empty),
+                    units.names, not baselines.empty, units.grouped),
         group_rows(comparison.groups, rows, units.colours, params) if units.grouped else rows,
         keys, (found_keys(table[f.LOSS_KEY]), found_keys(table[f.ACCURACY_KEY])),
         found.answers[state.objective].reason, found,

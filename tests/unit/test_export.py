@@ -60,3 +60,6 @@ def test_whole_numbers_export_as_whole_numbers() -> None:
     assert "colour" not in frame  # the table's swatch, not a value
     assert review_csv(replace(empty_view(""), rows=rows)).splitlines()[1] == "60,,0.25,r1"
     assert frame["epochs trained"].tolist() == [60]
+    from dashboard.table import RUN_COLUMNS, WHOLE_FIELDS  # every epoch column, however wide
+    assert set(WHOLE_FIELDS) == {field for field, title, _ in RUN_COLUMNS
+                                 if "epoch" in title or field == f.EPOCHS}

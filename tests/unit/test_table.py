@@ -107,3 +107,10 @@ def test_runs_share_a_baseline_line_only_when_their_baselines_agree() -> None:
     assert line is None and why.startswith("These runs' majority-class baselines differ "
                                            "(0.626 to 0.904)")
     assert shared_baseline(pd.Series([], dtype=float)) == (None, "")
+
+
+def test_by_group_the_measures_fit_a_mean_and_its_spread() -> None:
+    """"0.5079 ± 0.1…" was cut at the width a single number needs."""
+    widths = {c["field"]: c.get("width") for c in column_defs([], grouped=True)}
+    assert widths["final_loss"] == widths["best_accuracy"] == 180
+    assert {c["field"]: c.get("width") for c in column_defs([])}["final_loss"] == 140

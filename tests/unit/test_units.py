@@ -81,6 +81,15 @@ def test_by_group_the_curves_are_the_means_and_the_runs_alone() -> None:
     assert "wide-1" in set(ticked.curves[f.RUN_ID])
 
 
+def test_by_group_the_scatter_says_seed_groups_are_below_the_view() -> None:
+    groups = by_group(seeded(), RUNS, PARAMS).table  # two, with a spread: make six
+    far = pd.concat([groups] * 3).assign(**{f.RUN_ID: [f"g{i}" for i in range(6)],
+                                            f.FINAL_ACCURACY: [0.95, 0.2, 0.951, 0.949, 0.952,
+                                                               0.948]})  # one far below
+    title = tradeoff_figure(far).layout.xaxis.title.text
+    assert "below the view: 1 seed group with accuracy under" in title, title
+
+
 def test_without_groups_the_group_view_is_the_run_view() -> None:
     plain = RUNS.drop(columns="params.seed")
     comparison = seeded(plain)
