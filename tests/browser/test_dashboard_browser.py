@@ -57,6 +57,48 @@ def test_demo_loads_with_both_curve_panels_the_scatter_and_the_table(
     assert "mlp-256-no-decay-long-seed0: ECE" in text_of(browser, "calibration-notes")
 
 
+def test_the_verdict_comes_first_and_calibration_is_shown_and_explained(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """Bins of one sample jumped between 0 and 1 with no counts; ECE called the overconfident
+    run better calibrated with no word why; three runs' histograms overlaid into mud."""
+    open_dashboard(browser, demo_dashboard.uri)
+    tops = {i: browser.execute_script(
+        "return document.getElementById(arguments[0]).getBoundingClientRect().top", i)
+        for i in ("verdict", "loss-curves", "tradeoff-scatter")}
+    assert tops["verdict"] < tops["loss-curves"] < tops["tradeoff-scatter"], tops
+    notes = text_of(browser, "calibration-notes")
+    assert "ECE calls mlp-256-no-decay-long-seed0 the better calibrated, yet " in notes
+    assert "7 confident mistakes (at least 90% on a wrong class), carrying 99% of its loss" \
+        in notes
+    assert "is confidently wrong on 3 samples (#" in notes  # one run wrong where the other is not
+    bins = browser.execute_script(
+        "return document.querySelector('#calibration .js-plotly-plot')._fullData"
+        ".filter(t => t.mode === 'markers+text').map(t => [Array.from(t.text),"
+        " [].concat(t.marker.symbol)])")
+    assert len(bins) == 2 and all(texts and all(c.isdigit() for c in texts)
+                                  for texts, _ in bins)  # each bin shows its count
+    few = [(int(count), symbol) for texts, symbols in bins
+           for count, symbol in zip(texts, symbols * len(texts) if len(symbols) == 1
+                                    else symbols, strict=True)]
+    assert all((symbol == "circle-open") == (count < 10) for count, symbol in few), few
+    rows = browser.execute_script(  # each run's samples on its own row, not overlaid
+        "return document.querySelector('#calibration .js-plotly-plot')._fullData"
+        ".filter(t => t.yaxis === 'y2').map(t => [Math.min(...t.y), Math.max(...t.y)])")
+    assert len(rows) == 2 and rows[0][1] < rows[1][0], rows
+
+
+def test_the_page_needs_no_other_host_and_the_server_logs_no_request(
+        browser: Any, demo_dashboard: DashboardServer) -> None:
+    """Components render with no CDN; `lossboard serve` is a production server: no Flask
+    development-server warning, no line per request unless asked."""
+    open_dashboard(browser, demo_dashboard.uri)
+    hosts = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
+    assert hosts and set(hosts) == {demo_dashboard.uri.split("//")[1]}, set(hosts)
+    log = demo_dashboard.log_path.read_text(errors="replace")
+    assert "development server" not in log and "GET /" not in log, log[-2000:]
+
+
 def test_switching_the_objective_changes_the_recommendation(
         browser: Any, demo_dashboard: DashboardServer) -> None:
     open_dashboard(browser, demo_dashboard.uri)
