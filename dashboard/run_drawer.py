@@ -18,7 +18,7 @@ from analysis.report import Comparison
 from dashboard import ids
 from dashboard.figures import curves_figure
 from dashboard.plot_json import encoded, with_layout
-from dashboard.tradeoff_figure import QUADRANT_LABELS
+from dashboard.tradeoff_guides import QUADRANT_LABELS
 from dashboard.units import unit_colours
 
 HIDDEN_TAGS = {"mlflow.runName", "mlflow.log-model.history"}  # shown elsewhere, or unreadable

@@ -4,7 +4,6 @@ Callbacks call `experiment_view` and return its fields; every failure becomes a 
 
 from __future__ import annotations
 
-import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -20,6 +19,14 @@ from analysis.series import smooth, thin
 from dashboard.calibration_panel import MAX_RUNS, calibrate, calibration_figure, summary_lines
 from dashboard.comparisons import ComparisonCache
 from dashboard.figures import curves_figure
+from dashboard.page_notes import (
+    FOUND,
+    found_keys,
+    joined,
+    shared_baseline,
+    size_note,
+    stalled_runs,
+)
 from dashboard.plot_json import Figure, figure, note, with_layout
 from dashboard.state import MAX_SMOOTHING, ViewState
 from dashboard.table import column_defs, distinguishing_params, table_rows
@@ -37,9 +44,7 @@ from tracking.reader import (
 )
 from tracking.retry import single_attempt
 
-FOUND = "found automatically"
 MAX_POINTS_PER_LINE = 2000  # longer histories are thinned before they reach the browser
-LARGE_EXPERIMENT_RUNS = 2000  # measured: 1000 runs draw in 1-2 s, 10,000 in about 5 s
 # A page must answer within ~10 s even when the tracking server hangs: one retry, 4 s each.
 REQUEST_TIMEOUT, RETRIES = 4.0, 1
 
@@ -103,7 +108,8 @@ def experiment_view(reader: RunReader, state: ViewState,
         return found
     data, comparison, keys = found
     view = _draw(reader, state, data.runs, comparison, keys, webgl)
-    return with_stalled_runs(view, data.runs, stalled_after)
+    rows, live, note = stalled_runs(view.rows, data.runs, stalled_after)
+    return replace(view, rows=rows, live=live, message=joined(view.message, note))
 
 
 def prefetch(reader: RunReader, state: ViewState, comparisons: ComparisonCache) -> str:
@@ -170,34 +176,7 @@ def _draw(reader: RunReader, state: ViewState, runs: pd.DataFrame, comparison: C
         group_rows(comparison.groups, rows, units.colours, params) if units.grouped else rows,
         keys, (found_keys(table[f.LOSS_KEY]), found_keys(table[f.ACCURACY_KEY])),
         found.answers[state.objective].reason, found,
-        message=" ".join(m for m in (units.note, differ, _size_note(len(table))) if m))
-
-
-BASELINES_APART = 0.01  # runs whose majority-class baselines differ more share no one line
-
-
-def shared_baseline(baselines: pd.Series) -> tuple[float | None, str]:
-    """The one majority-class baseline the runs share (their median), or None and why not:
-    experiments compared together may hold different class balances (0.626 and 0.904), and
-    one line between them would misjudge both."""
-    if baselines.empty:
-        return None, ""
-    low, high = float(baselines.min()), float(baselines.max())
-    if high - low <= BASELINES_APART:
-        return float(baselines.median()), ""
-    return None, (f"These runs' majority-class baselines differ ({low:.3f} to {high:.3f}), so "
-                  "no one baseline is drawn: the table's lift column weighs each run against "
-                  "its own.")
-
-
-def found_keys(chosen: pd.Series) -> str:
-    """What a key picker says it read when left to find the key: the key (the two most used
-    and how many more, when runs logged theirs under different names)."""
-    counts = chosen.dropna().astype(str).value_counts()
-    if counts.empty:
-        return FOUND
-    named = ", ".join(counts.index[:2]) + (f" +{len(counts) - 2}" if len(counts) > 2 else "")
-    return f"{named} (found{' per run' if len(counts) > 1 else ''})"
+        message=joined(units.note, differ, size_note(len(table))))
 
 
 def units_of(state: ViewState, comparison: Comparison, runs: pd.DataFrame,
@@ -226,37 +205,6 @@ def _prediction_runs(state: ViewState, runs: pd.DataFrame, comparison: Compariso
     wanted = _runs_of(comparison, list(state.selected)) or _weighed(comparison, at_odds)
     shown = with_predictions(runs[runs[f.RUN_ID].isin(wanted)]).head(MAX_RUNS)[f.RUN_ID]
     return wanted, [*shown, *needed_runs(comparison, at_odds)]
-
-
-def with_stalled_runs(view: View, runs: pd.DataFrame, after: float) -> View:
-    """Live while a RUNNING run still logs; quiet ones marked stalled in the table and named
-    in the message, judged now (a cached read does not age)."""
-    quiet = f.stalled(runs, time.time() * 1000, after)
-    stalled_ids = set(runs.loc[quiet, f.RUN_ID])
-    live = bool(((runs[f.STATUS] == "RUNNING") & ~quiet).any())
-    if not stalled_ids:
-        return replace(view, live=live)
-    rows = [row | {f.STATUS: "RUNNING (stalled)"} if row[f.RUN_ID] in stalled_ids else row
-            for row in view.rows]
-    note = (f"{len(stalled_ids)} RUNNING run(s) logged nothing for over {_duration(after)}: "
-            "shown as stalled (the training process probably died), and the page no longer "
-            "refreshes for them. LOSSBOARD_STALLED_SECONDS sets when.")
-    return replace(view, rows=rows, live=live,
-                   message=" ".join(m for m in (view.message, note) if m))
-
-
-def _duration(seconds: float) -> str:
-    if seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
-
-
-def _size_note(runs: int) -> str:
-    """What a very large experiment costs, said on the page rather than left to be guessed."""
-    if runs < LARGE_EXPERIMENT_RUNS:
-        return ""
-    return (f"{runs:,} runs: every one is drawn (the unselected ones thinned to a faint "
-            "background), so each change takes a few seconds.")
 
 
 def _pairs(units: Units, selected: list[str],

@@ -260,7 +260,7 @@ def test_an_unexpected_error_is_a_message_not_a_blank_page() -> None:
 
 def test_a_very_large_experiment_says_what_it_costs(demo_store: DemoStore,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("dashboard.views.LARGE_EXPERIMENT_RUNS", 24)  # the demo's 24 runs
+    monkeypatch.setattr("dashboard.page_notes.LARGE_EXPERIMENT_RUNS", 24)  # the demo's 24 runs
     shown = update(client_for(demo_store.uri), "lossboard-demo", "loss")
     assert shown[ids.MESSAGE].startswith("24 runs: every one is drawn")
     assert len(shown[f"{ids.RUNS_TABLE}.rowData"]) == 24  # still all there

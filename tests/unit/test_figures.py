@@ -8,7 +8,8 @@ from analysis import frames as f
 from dashboard import figures
 from dashboard import tradeoff_figure as tradeoff
 from dashboard.figures import background_points, plain, run_colours
-from dashboard.tradeoff_figure import QUADRANT_LABELS, REVIEW_OUTLINES, label_positions
+from dashboard.tradeoff_figure import REVIEW_OUTLINES, label_positions
+from dashboard.tradeoff_guides import QUADRANT_LABELS
 from tests.helpers.figures import validated
 
 curves_figure = validated(figures.curves_figure)

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from dashboard.page_notes import found_keys, shared_baseline
 from dashboard.table import (
     GRID_OPTIONS,
     column_defs,
@@ -13,7 +14,6 @@ from dashboard.table import (
     review_text,
     table_rows,
 )
-from dashboard.views import found_keys, shared_baseline
 
 RUNS = pd.DataFrame({"run_id": ["a", "b"], "params.lr": ["0.1", "0.01"],
                      "params.seed": ["0", "0"], "params.note": ["<b>x</b>", None]})
