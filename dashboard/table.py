@@ -20,7 +20,7 @@ MAX_PARAM_COLUMNS = 8
 # widths that fit their values: the deciding columns (lift included) fit at 1280 px, where the
 # grid's default of 200 px a column left lift 900 px off-screen; a short heading on screen
 # where the whole one would not fit (the whole one in the CSV and on hover)
-NUMBER = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 140,
+NUMBER = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 150,
           "valueFormatter": {"function": "lossboardNumber(params)"}}
 WHOLE = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 165}
 GROUPED_NUMBER_WIDTH = 180  # a seed group's "0.5079 ± 0.1079"
@@ -66,7 +66,8 @@ RUN_COLUMNS: list[tuple[str, str, dict[str, Any]]] = [
     (f.QUADRANT, "quadrant", {**TEXT, "width": 210}),
     (f.BEST_LOSS, "best val loss", NUMBER),
     (f.BEST_LOSS_EPOCH, "best-loss epoch", WHOLE),
-    (f.BEST_ACCURACY, "best val accuracy", NUMBER),
+    (f.BEST_ACCURACY, "best val accuracy",
+     {**NUMBER, **short("best accuracy", "best validation accuracy over the epochs")}),
     (f.BEST_ACCURACY_EPOCH, "best-accuracy epoch", {**WHOLE, "width": 175}),
     (f.PARETO, "Pareto", {**TEXT, "width": 110}),
     (f.DIVERGENCE_EPOCH, "divergence epoch", WHOLE),

@@ -113,4 +113,4 @@ def test_by_group_the_measures_fit_a_mean_and_its_spread() -> None:
     """"0.5079 ± 0.1…" was cut at the width a single number needs."""
     widths = {c["field"]: c.get("width") for c in column_defs([], grouped=True)}
     assert widths["final_loss"] == widths["best_accuracy"] == 180
-    assert {c["field"]: c.get("width") for c in column_defs([])}["final_loss"] == 140
+    assert {c["field"]: c.get("width") for c in column_defs([])}["final_loss"] == 150
