@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import plotly.io as pio
 
@@ -40,6 +41,8 @@ def _table(frame: pd.DataFrame) -> str:
 def _text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
@@ -74,8 +77,11 @@ def _evidence_html(comparison: Comparison | str | None) -> str:
     lines = "".join(f"<li>{html.escape(line)}</li>"
                     for line in [*group_lines(comparison), *run_lines(comparison, [])])
     groups = group_frame(comparison)
-    runs = comparison.table[EVIDENCE_COLUMNS].assign(
-        **{f.ACCURACY_CI: comparison.table[f.ACCURACY_CI].map(interval)})
+    names = groups.set_index("group")["name"] if len(groups) else pd.Series(dtype=object)
+    runs = comparison.table[EVIDENCE_COLUMNS].assign(  # a group by its name, not its id
+        **{f.ACCURACY_CI: comparison.table[f.ACCURACY_CI].map(interval),
+           f.GROUP: comparison.table[f.GROUP].map(names)})
+    groups = groups.drop(columns="group", errors="ignore")
     return ("<h2>Is the difference real?</h2>"
             + (f"<h3>Seed groups (mean ± standard deviation over seeds)</h3>{_table(groups)}"
                if len(groups) else "<p>No seed groups: every run is its own configuration.</p>")

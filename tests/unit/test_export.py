@@ -47,6 +47,9 @@ def test_the_evidence_section_escapes_run_and_group_names() -> None:
     page = review_html(view, state, "sqlite:///x.db", compare(hostile, POINTS))
     assert "<b>" not in page and "&lt;b&gt;bold&lt;/b&gt;-wide" in page
     assert "Across groups, if you care about loss: &lt;b&gt;bold&lt;/b&gt;-thin (3 seeds)" in page
+    evidence = page.split("<h2>Is the difference real?</h2>")[1]  # after plotly.js's code
+    assert "g-" not in evidence and "True" not in evidence  # no ids, no Python booleans
+    assert "<td>&lt;b&gt;bold&lt;/b&gt;-thin</td>" in evidence  # each run's group, by name
     unread = review_html(view, state, "x", "The evidence could not be read: <gone>")
     assert "<p>The evidence could not be read: &lt;gone&gt;</p>" in unread
 
