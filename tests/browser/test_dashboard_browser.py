@@ -327,7 +327,8 @@ def test_the_page_follows_the_browsers_colour_scheme(browser: Any,
             "return {body: getComputedStyle(document.body).backgroundColor,"
             " plot: getComputedStyle(document.querySelector('#loss-curves .bg')).fill,"
             " text: getComputedStyle(document.querySelector('#loss-curves .gtitle')).fill,"
-            " grid: document.body.dataset.agThemeMode}"))
+            " grid: document.body.dataset.agThemeMode, outline: getComputedStyle("
+            "document.querySelector('#tradeoff-scatter path.point')).stroke}"))
 
     try:
         for scheme in ("dark", "light"):
@@ -340,5 +341,7 @@ def test_the_page_follows_the_browsers_colour_scheme(browser: Any,
             assert (seen["plot"] == "rgb(31, 35, 43)") is dark, seen
             assert (seen["text"] == "rgb(228, 230, 235)") is dark, seen
             assert seen["grid"] == scheme
+            # points outlined light on the dark plot: a dark run colour's star stays visible
+            assert (seen["outline"] == "rgb(208, 212, 218)") is dark, seen
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
