@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflow import MlflowClient
-from mlflow.entities import Metric, Param
 from selenium.common.exceptions import NoAlertPresentException
 
 from tests.browser.page import open_dashboard, text_of, traces, wait_until
 from tests.helpers.mlflow_server import DashboardServer
+from tests.helpers.stores import log_finished_runs
 
 HOSTILE = ["<img src=x onerror=alert(1)>", '<img src=x onerror="window.__xss=1">',
            "<script>window.__xss=2</script>", '<a href="javascript:window.__xss=3">link</a>']
@@ -25,14 +24,9 @@ def hostile_dashboard(tmp_path_factory: pytest.TempPathFactory,
     folder = tmp_path_factory.mktemp("hostile")
     shutil.copy(store_template, folder / "mlflow.db")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
-    client = MlflowClient(uri)
-    experiment = client.create_experiment("<b>hostile</b>")
-    for i, name in enumerate(HOSTILE):
-        run = client.create_run(experiment, run_name=name).info.run_id
-        client.log_batch(run, metrics=[Metric("val_loss", 0.5 + i / 10, 0, 1),
-                                       Metric("val_accuracy", 0.9 - i / 20, 0, 1)],
-                         params=[Param("note", HOSTILE[-1 - i])])
-        client.set_terminated(run)
+    log_finished_runs(uri, "<b>hostile</b>", [(name, 0.5 + i / 10, 0.9 - i / 20,
+                                                {"note": HOSTILE[-1 - i]})
+                                               for i, name in enumerate(HOSTILE)])
     server = DashboardServer(folder, backend_uri=uri)
     server.start()
     yield server

@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlflow import MlflowClient
-from mlflow.entities import Metric
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser.page import grid_cells, open_dashboard, query, text_of, traces, wait_until
 from tests.browser.test_groups_browser import run_cell, shown_rows
 from tests.helpers.mlflow_server import DashboardServer, MlflowServer
+from tests.helpers.stores import log_finished_runs
 
 
 def test_a_click_on_a_runs_name_opens_its_details(browser: Any,
@@ -105,15 +104,8 @@ def test_runs_of_two_experiments_are_compared_on_one_page(
 
 def test_over_a_tracking_server_the_drawer_links_to_the_run_in_mlflows_ui(
         browser: Any, mlflow_server: MlflowServer, tmp_path: Path) -> None:
-    client = MlflowClient(mlflow_server.uri)
-    experiment = client.create_experiment("served")
-    runs = []
-    for name, loss, accuracy in (("a", 0.2, 0.9), ("b", 0.3, 0.95)):
-        run = client.create_run(experiment, run_name=name).info.run_id
-        client.log_batch(run, metrics=[Metric("val_loss", loss, 0, 1),
-                                       Metric("val_accuracy", accuracy, 0, 1)])
-        client.set_terminated(run)
-        runs.append(run)
+    experiment, runs = log_finished_runs(mlflow_server.uri, "served",
+                                         [("a", 0.2, 0.9, {}), ("b", 0.3, 0.95, {})])
     dashboard = DashboardServer(tmp_path, backend_uri=mlflow_server.uri)
     dashboard.start()
     try:

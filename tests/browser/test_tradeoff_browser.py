@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflow import MlflowClient
-from mlflow.entities import Metric
 from selenium.webdriver.common.action_chains import ActionChains
 
 from tests.browser.page import open_dashboard, selected_in_url, traces, wait_until
 from tests.helpers.mlflow_server import DashboardServer
+from tests.helpers.stores import log_finished_runs
 
 SCATTER = "document.querySelector('#tradeoff-scatter .js-plotly-plot')"
 ANNOTATIONS = f"return {SCATTER}._fullLayout.annotations.map(a => a.text)"
@@ -165,13 +164,8 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory,
     folder = tmp_path_factory.mktemp("three")
     shutil.copy(store_template, folder / "mlflow.db")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
-    client = MlflowClient(uri)
-    experiment = client.create_experiment("three")
-    for name, loss, accuracy in (("best", 0.2, 0.95), ("mid", 0.3, 0.9), ("worst", 0.5, 0.8)):
-        run = client.create_run(experiment, run_name=name).info.run_id
-        client.log_batch(run, metrics=[Metric("val_loss", loss, 0, 1),
-                                       Metric("val_accuracy", accuracy, 0, 1)])
-        client.set_terminated(run)
+    log_finished_runs(uri, "three", [("best", 0.2, 0.95, {}), ("mid", 0.3, 0.9, {}),
+                                     ("worst", 0.5, 0.8, {})])
     server = DashboardServer(folder, backend_uri=uri)
     server.start()
     yield server

@@ -73,6 +73,25 @@ def _missing(service: str, url: str, error: Exception) -> NoReturn:
     pytest.skip(f"no {service} at {url} ({error})")
 
 
+FinalRun = tuple[str, float, float, dict[str, str]]  # name, val_loss, val_accuracy, params
+
+
+def log_finished_runs(uri: str, experiment: str, runs: list[FinalRun]) -> tuple[str, list[str]]:
+    """A new experiment of finished runs, each (name, val_loss, val_accuracy, params) at
+    step 1, written by MLflow's client to `uri`; the experiment's id and the runs' ids."""
+    client = MlflowClient(uri)
+    experiment_id = client.create_experiment(experiment)
+    ids = []
+    for name, loss, accuracy, params in runs:
+        run = client.create_run(experiment_id, run_name=name).info.run_id
+        client.log_batch(run, metrics=[Metric("val_loss", loss, 0, 1),
+                                       Metric("val_accuracy", accuracy, 0, 1)],
+                         params=[Param(k, v) for k, v in params.items()])
+        client.set_terminated(run)
+        ids.append(run)
+    return experiment_id, ids
+
+
 def _metrics(points: list[tuple[str, float, int, int]]) -> list[Metric]:
     return [Metric(key, value, timestamp, step) for key, value, timestamp, step in points]
 
