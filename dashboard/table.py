@@ -32,6 +32,7 @@ def short(heading: str, whole: str) -> dict[str, str]:
     """A column's heading on screen, and its whole meaning on hover."""
     return {"headerName": heading, "headerTooltip": whole}
 
+
 GRID_OPTIONS = {"rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
                                  "enableClickSelection": False, "selectAll": "filtered"},
                 "isExternalFilterPresent": {"function": "lossboardFiltering()"},
