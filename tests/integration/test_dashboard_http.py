@@ -297,9 +297,9 @@ def test_the_html_export_carries_groups_verdicts_and_evidence(
                  "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert "<h2>Is the difference real?</h2>" in page
-    groups = {row[1]: row for row in rows_after(page, "over seeds)</h3>")}
+    groups = {row[0]: row for row in rows_after(page, "over seeds)</h3>")}  # by name, no id
     assert sorted(groups) == sorted(g["name"] for g in report["groups"])
-    assert groups["mlp-64-decay-0.3"][2:4] == ["3", "0.0939 ± 0.0009"]
+    assert groups["mlp-64-decay-0.3"][1:3] == ["3", "0.0939 ± 0.0009"]
     assert html.escape("Across groups, if you care about loss: mlp-64-decay-0.3 (3 seeds)") in page
     assert "Welch p = " in page and "McNemar p = " in page
     evidence = {row[0]: row for row in rows_after(page, "confident mistakes per run</h3>")}
@@ -309,6 +309,7 @@ def test_the_html_export_carries_groups_verdicts_and_evidence(
         assert row[6] == str(run["confident_mistakes"])
         share = run["confident_mistake_loss_share"]
         assert row[7] == ("" if share is None else f"{share:.4f}")
+        assert row[9] == next(g["name"] for g in report["groups"] if run["run_id"] in g["runs"])
 
 
 def test_two_experiments_compared_together(demo_store: DemoStore) -> None:
