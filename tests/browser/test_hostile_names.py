@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from selenium.common.exceptions import NoAlertPresentException
 
 from tests.browser.page import open_dashboard, text_of, traces, wait_until
 from tests.helpers.mlflow_server import DashboardServer
-from tests.helpers.stores import log_finished_runs
+from tests.helpers.stores import dashboard_on_runs
 
 HOSTILE = ["<img src=x onerror=alert(1)>", '<img src=x onerror="window.__xss=1">',
            "<script>window.__xss=2</script>", '<a href="javascript:window.__xss=3">link</a>']
@@ -21,16 +20,11 @@ HOSTILE = ["<img src=x onerror=alert(1)>", '<img src=x onerror="window.__xss=1">
 @pytest.fixture(scope="module")
 def hostile_dashboard(tmp_path_factory: pytest.TempPathFactory,
                       store_template: Path) -> Iterator[DashboardServer]:
-    folder = tmp_path_factory.mktemp("hostile")
-    shutil.copy(store_template, folder / "mlflow.db")
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    log_finished_runs(uri, "<b>hostile</b>", [(name, 0.5 + i / 10, 0.9 - i / 20,
-                                                {"note": HOSTILE[-1 - i]})
-                                               for i, name in enumerate(HOSTILE)])
-    server = DashboardServer(folder, backend_uri=uri)
-    server.start()
-    yield server
-    server.stop()
+    runs = [(name, 0.5 + i / 10, 0.9 - i / 20, {"note": HOSTILE[-1 - i]})
+            for i, name in enumerate(HOSTILE)]
+    with dashboard_on_runs(tmp_path_factory.mktemp("hostile"), store_template,
+                           "<b>hostile</b>", runs) as server:
+        yield server
 
 
 def test_markup_in_names_and_params_shows_as_text_and_runs_no_script(

@@ -3,7 +3,6 @@ and clickable, the view opened on the contenders, the baseline and the lift wher
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 from tests.browser.page import open_dashboard, selected_in_url, traces, wait_until
 from tests.helpers.mlflow_server import DashboardServer
-from tests.helpers.stores import log_finished_runs
+from tests.helpers.stores import dashboard_on_runs
 
 SCATTER = "document.querySelector('#tradeoff-scatter .js-plotly-plot')"
 ANNOTATIONS = f"return {SCATTER}._fullLayout.annotations.map(a => a.text)"
@@ -161,15 +160,10 @@ def test_the_imbalanced_experiment_shows_its_baseline_and_the_lift_at_1280_px(
 def three_runs(tmp_path_factory: pytest.TempPathFactory,
                store_template: Path) -> Iterator[DashboardServer]:
     """Three runs, one of them best on both: no median worth splitting, a front of one."""
-    folder = tmp_path_factory.mktemp("three")
-    shutil.copy(store_template, folder / "mlflow.db")
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    log_finished_runs(uri, "three", [("best", 0.2, 0.95, {}), ("mid", 0.3, 0.9, {}),
-                                     ("worst", 0.5, 0.8, {})])
-    server = DashboardServer(folder, backend_uri=uri)
-    server.start()
-    yield server
-    server.stop()
+    with dashboard_on_runs(tmp_path_factory.mktemp("three"), store_template, "three",
+                           [("best", 0.2, 0.95, {}), ("mid", 0.3, 0.9, {}),
+                            ("worst", 0.5, 0.8, {})]) as server:
+        yield server
 
 
 def test_too_few_runs_are_not_split_into_quadrants_and_a_front_of_one_is_not_drawn(

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
+
+from tests.helpers.mlflow_server import DashboardServer
 
 EXPERIMENT = "awkward"
 HOUR_MS = 3600 * 1000
@@ -90,6 +96,21 @@ def log_finished_runs(uri: str, experiment: str, runs: list[FinalRun]) -> tuple[
         client.set_terminated(run)
         ids.append(run)
     return experiment_id, ids
+
+
+@contextmanager
+def dashboard_on_runs(folder: Path, store_template: Path, experiment: str,
+                      runs: list[FinalRun]) -> Iterator[DashboardServer]:
+    """`lossboard serve` on a new SQLite store in `folder` holding `experiment`'s `runs`."""
+    shutil.copy(store_template, folder / "mlflow.db")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    log_finished_runs(uri, experiment, runs)
+    server = DashboardServer(folder, backend_uri=uri)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _metrics(points: list[tuple[str, float, int, int]]) -> list[Metric]:
